@@ -1,0 +1,54 @@
+package io.portcullis.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import org.junit.jupiter.api.Test;
+
+class ServersTest {
+
+  @Test
+  void privateRedisStopsAndComesBackOnTheSamePort() {
+    try (RedisServer redis = RedisServer.startPrivate()) {
+      int port = redis.port();
+      assertThat(Ports.listening(port)).isTrue();
+      redis.stop();
+      assertThat(Ports.listening(port)).isFalse();
+      redis.start();
+      assertThat(redis.port()).isEqualTo(port);
+      assertThat(Ports.listening(port)).isTrue();
+    }
+  }
+
+  @Test
+  void sharedPostgresGivesEachTestItsOwnDatabase() throws Exception {
+    PostgresServer pg = PostgresServer.shared();
+    String a = pg.createDatabase();
+    String b = pg.createDatabase();
+    assertThat(a).isNotEqualTo(b);
+    try (Connection c = pg.connect(a);
+        ResultSet rs = c.createStatement().executeQuery("select current_database()")) {
+      rs.next();
+      assertThat(rs.getString(1)).isEqualTo(a);
+    }
+  }
+
+  @Test
+  void privatePostgresKeepsItsDataAcrossARestart() throws Exception {
+    try (PostgresServer pg = PostgresServer.startPrivate()) {
+      String db = pg.createDatabase();
+      try (Connection c = pg.connect(db)) {
+        c.createStatement().execute("create table t(x int); insert into t values (42)");
+      }
+      pg.stop();
+      assertThat(Ports.listening(pg.port())).isFalse();
+      pg.start();
+      try (Connection c = pg.connect(db);
+          ResultSet rs = c.createStatement().executeQuery("select x from t")) {
+        rs.next();
+        assertThat(rs.getInt(1)).isEqualTo(42);
+      }
+    }
+  }
+}
