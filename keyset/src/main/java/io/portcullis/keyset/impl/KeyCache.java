@@ -1,0 +1,109 @@
+package io.portcullis.keyset.impl;
+
+import io.portcullis.keyset.KeyLookup;
+import io.portcullis.keyset.VerificationKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The merged kid → key view over every source, rebuilt whenever a source changes and swapped
+ * atomically, so that a lookup is one map read and one staleness check. On a kid published by two
+ * sources the earlier source in precedence order wins.
+ */
+public final class KeyCache {
+  private static final Logger LOG = LoggerFactory.getLogger(KeyCache.class);
+
+  private record Entry(SourceState source, KeyLookup found) {}
+
+  private final List<SourceState> sources;
+  private final Clock clock;
+  private final Duration maxStaleness;
+  private volatile Map<String, Entry> merged = Map.of();
+  private volatile Map<SourceState, Integer> contributed = Map.of();
+
+  public KeyCache(List<SourceState> sourcesInPrecedence, Clock clock, Duration maxStaleness) {
+    this.sources = List.copyOf(sourcesInPrecedence);
+    this.clock = clock;
+    this.maxStaleness = maxStaleness;
+  }
+
+  public List<SourceState> sources() {
+    return sources;
+  }
+
+  /** Re-merges after a source changed. */
+  public synchronized void rebuild() {
+    Map<String, Entry> next = new HashMap<>();
+    Map<SourceState, Integer> counts = new HashMap<>();
+    for (SourceState source : sources) {
+      int n = 0;
+      for (VerificationKey key : source.keys().values()) {
+        Entry previous = next.get(key.kid());
+        if (previous != null) {
+          LOG.warn(
+              "kid {} is published by {} and {}; using {}",
+              key.kid(),
+              previous.source().name(),
+              source.name(),
+              previous.source().name());
+          continue;
+        }
+        next.put(key.kid(), new Entry(source, KeyLookup.found(key)));
+        n++;
+      }
+      counts.put(source, n);
+    }
+    merged = Map.copyOf(next);
+    contributed = Map.copyOf(counts);
+  }
+
+  /** The lookup of {@link io.portcullis.keyset.KeySet#lookup(String)}. */
+  public KeyLookup lookup(String kid) {
+    Entry e = kid == null ? null : merged.get(kid);
+    Instant now = clock.instant();
+    if (e == null) {
+      return usableKeys(now) > 0 ? KeyLookup.UNKNOWN : KeyLookup.NO_KEYS;
+    }
+    return e.source().stale(now, maxStaleness) ? KeyLookup.STALE : e.found();
+  }
+
+  /** Whether {@code kid} is in the merged view (stale or not). */
+  public boolean contains(String kid) {
+    return merged.containsKey(kid);
+  }
+
+  /** The source whose key won for {@code kid}, or {@code null}. */
+  public SourceState sourceOf(String kid) {
+    Entry e = merged.get(kid);
+    return e == null ? null : e.source();
+  }
+
+  /** Keys of the merged view, each with its winning source. */
+  public Map<String, SourceState> owners() {
+    Map<String, SourceState> out = new HashMap<>();
+    merged.forEach((kid, e) -> out.put(kid, e.source()));
+    return out;
+  }
+
+  /** How many merged keys {@code source} contributes. */
+  public int contributedBy(SourceState source) {
+    return contributed.getOrDefault(source, 0);
+  }
+
+  /** Keys that can verify now: merged keys whose source is not stale. */
+  public int usableKeys(Instant now) {
+    int n = 0;
+    for (var e : contributed.entrySet()) {
+      if (!e.getKey().stale(now, maxStaleness)) {
+        n += e.getValue();
+      }
+    }
+    return n;
+  }
+}
