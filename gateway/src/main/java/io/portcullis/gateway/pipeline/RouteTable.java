@@ -1,0 +1,53 @@
+package io.portcullis.gateway.pipeline;
+
+import io.portcullis.gateway.config.Defaults;
+import io.portcullis.gateway.config.RouteConfig;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/** Longest-prefix route matching (SPEC §3). Immutable, shared by every event loop. */
+public final class RouteTable {
+  /** Whoami runs steps 1–7 like any authenticated route, and never forwards. */
+  static final Route WHOAMI =
+      Route.compile(
+          new RouteConfig(
+              Defaults.WHOAMI_PATH,
+              URI.create("http://whoami.invalid"),
+              true,
+              List.of(),
+              Duration.ofSeconds(1),
+              null),
+          true);
+
+  private final List<Route> routes;
+
+  public RouteTable(List<RouteConfig> configs) {
+    List<Route> compiled = new ArrayList<>();
+    for (RouteConfig c : configs) {
+      compiled.add(Route.compile(c, false));
+    }
+    // Longest configured prefix first, so /reports/daily/ wins over /reports/ and /.
+    compiled.sort(Comparator.comparingInt((Route r) -> r.config().path().length()).reversed());
+    this.routes = List.copyOf(compiled);
+  }
+
+  /** The matching route and its {@code {org}}, or {@code null}. */
+  public Match match(String path) {
+    if (path.equals(Defaults.WHOAMI_PATH)) {
+      return new Match(WHOAMI, null);
+    }
+    for (Route r : routes) {
+      String org = r.match(path);
+      if (org != null) {
+        return new Match(r, r.hasOrg() ? org : null);
+      }
+    }
+    return null;
+  }
+
+  /** A matched route and its {@code {org}} path parameter (or {@code null}). */
+  public record Match(Route route, String org) {}
+}
