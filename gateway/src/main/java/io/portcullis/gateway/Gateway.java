@@ -102,7 +102,10 @@ public final class Gateway {
   private Gateway(Builder b) {
     this.b = b;
     this.ownsVertx = b.vertx == null;
-    this.vertx = ownsVertx ? Vertx.vertx(new VertxOptions()) : b.vertx;
+    this.vertx =
+        ownsVertx
+            ? Vertx.vertx(new VertxOptions().setEventLoopPoolSize(b.config.server().eventLoops()))
+            : b.vertx;
     this.registry =
         b.registry != null ? b.registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   }
@@ -287,7 +290,7 @@ public final class Gateway {
   }
 
   private Future<Void> deployProxy(Pipeline.Parts parts, PemKeyCertOptions certificate) {
-    int instances = b.instances > 0 ? b.instances : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+    int instances = b.instances > 0 ? b.instances : b.config.server().eventLoops();
     int configured = b.config.listeners().proxyPort();
     int port = configured == 0 ? -1 : configured;
     AtomicInteger connections = new AtomicInteger();

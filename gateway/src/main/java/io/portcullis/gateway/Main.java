@@ -9,6 +9,7 @@ import io.portcullis.gateway.lifecycle.StartupFailure;
 import io.portcullis.gateway.lifecycle.StartupGate;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -74,7 +75,8 @@ public final class Main {
               + " set enableServiceLinks: false on the pod",
           links);
     }
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx =
+        Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.server().eventLoops()));
     Gateway gateway;
     try {
       if (dev) {

@@ -69,6 +69,16 @@ public final class Defaults {
   public static final Duration HEADER_READ_TIMEOUT = Duration.ofSeconds(10);
   public static final int MAX_CONNECTIONS = 10_000;
 
+  /**
+   * One event loop per available processor (the JVM reads the container's CPU limit), like Envoy's
+   * {@code --concurrency} and nginx's {@code worker_processes auto}. Vert.x's own default is twice
+   * that, which on a small pod adds context switches and nothing else: every step of the request
+   * path is non-blocking (load-tests/RESULTS.md, 2026-11-22).
+   */
+  public static int eventLoops() {
+    return Runtime.getRuntime().availableProcessors();
+  }
+
   /** After SIGTERM: readiness is 503 and traffic still served for this long. */
   public static final Duration DRAIN_DELAY = Duration.ofSeconds(5);
 

@@ -181,6 +181,8 @@ public record GatewayConfig(
    *
    * @param maxBodySize the default request body bound; a route's {@code max_body_size} wins
    * @param startupTimeout how long startup waits for its dependencies before exiting 1
+   * @param eventLoops event-loop threads, each serving the proxy listener with its own upstream
+   *     connection pool
    */
   public record Server(
       int maxHeaderSize,
@@ -190,5 +192,6 @@ public record GatewayConfig(
       int maxConnections,
       Duration drainDelay,
       Duration shutdownTimeout,
-      Duration startupTimeout) {}
+      Duration startupTimeout,
+      int eventLoops) {}
 }

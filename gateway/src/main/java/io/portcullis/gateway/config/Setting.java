@@ -116,6 +116,8 @@ public enum Setting {
   SHUTDOWN_TIMEOUT("PORTCULLIS_SHUTDOWN_TIMEOUT", "shutdown_timeout"),
   /** How long startup waits for keys, revocation state and Redis before exiting 1. */
   STARTUP_TIMEOUT("PORTCULLIS_STARTUP_TIMEOUT", "startup_timeout"),
+  /** Event-loop threads; default one per available processor (the container's CPU limit). */
+  EVENT_LOOPS("PORTCULLIS_EVENT_LOOPS", "event_loops"),
 
   // TLS on the proxy listener (YAML: a "tls" map with cert, key, reload_interval)
   /** PEM certificate chain of the proxy listener; with TLS_KEY it turns TLS on. */

@@ -111,6 +111,7 @@ class ConfigLoaderTest {
         Arguments.of("bad_identity_header", "identity_headers: bad header name 'X Bad'"),
         Arguments.of("empty_value", "clock_skew: has no value"),
         Arguments.of("bad_cache_size", "token_cache_size: must be between 0 and 100000000, got -1"),
+        Arguments.of("bad_event_loops", "event_loops: must be between 1 and 1024, got 0"),
         Arguments.of("yaml_too_deep", "config file: lists and maps nested deeper than 32 levels"),
         Arguments.of(
             "yaml_collection_key",
@@ -236,6 +237,16 @@ class ConfigLoaderTest {
     assertThat(c.auth().orgClaim()).isEqualTo(Defaults.ORG_CLAIM);
     assertThat(c.auth().clockSkew()).isEqualTo(Defaults.CLOCK_SKEW);
     assertThat(c.auth().algorithms()).containsExactly("RS256", "PS256", "ES256", "EdDSA");
+    // One event loop per processor the JVM may use, not Vert.x's two.
+    assertThat(c.server().eventLoops()).isEqualTo(Runtime.getRuntime().availableProcessors());
+    assertThat(
+            ConfigLoader.parse(
+                    "event_loops: 3\nupstream: http://up:9000\n",
+                    Map.of("PORTCULLIS_ISSUERS", "i", "PORTCULLIS_AUDIENCES", "a"),
+                    false)
+                .server()
+                .eventLoops())
+        .isEqualTo(3);
     assertThat(c.rateLimits().defaultPolicy())
         .isEqualTo(RateLimitPolicy.parse(Defaults.RATE_LIMIT));
     assertThat(c.rateLimits().authFailureLimit())

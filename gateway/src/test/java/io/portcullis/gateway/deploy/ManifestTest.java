@@ -114,6 +114,7 @@ class ManifestTest {
           "PORTCULLIS_DRAIN_DELAY",
           "PORTCULLIS_SHUTDOWN_TIMEOUT",
           "PORTCULLIS_STARTUP_TIMEOUT",
+          "PORTCULLIS_EVENT_LOOPS",
           // TLS on the proxy listener
           "PORTCULLIS_TLS_CERT",
           "PORTCULLIS_TLS_KEY",
