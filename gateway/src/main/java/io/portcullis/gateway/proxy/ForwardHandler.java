@@ -1,6 +1,7 @@
 package io.portcullis.gateway.proxy;
 
 import io.portcullis.gateway.config.GatewayConfig;
+import io.portcullis.gateway.config.RouteConfig;
 import io.portcullis.gateway.http.ErrorCode;
 import io.portcullis.gateway.http.GatewayFailure;
 import io.portcullis.gateway.http.Whoami;
@@ -9,28 +10,36 @@ import io.portcullis.gateway.pipeline.Exchange;
 import io.portcullis.gateway.pipeline.IdentityHeaders;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.httpproxy.HttpProxy;
-import io.vertx.httpproxy.ProxyOptions;
+import java.net.URI;
+import java.util.Locale;
 
 /**
- * Step 8: forwards through vertx-http-proxy with the verticle's pooled {@link HttpClient}; bodies
- * stream both ways with back-pressure (the proxy pipes them), WebSocket upgrades are tunnelled.
- * {@code /_portcullis/whoami} answers here instead. One small {@link HttpProxy} per request carries
- * that request's interceptor; the client and its connection pool are shared by the event loop.
+ * Step 8: forwards the request to the route's upstream over the verticle's pooled {@link
+ * HttpClient}, or answers {@code /_portcullis/whoami}. An HTTP exchange is an {@link
+ * UpstreamExchange} (bodies stream both ways with back-pressure); a WebSocket upgrade is a {@link
+ * WebSocketTunnel}. Which headers cross is {@link HeaderRules}.
+ *
+ * <p>Why not vertx-http-proxy, which this replaced: per request it built a proxy, an interceptor
+ * chain and several futures, and parsed and re-formatted the upstream's {@code Date} header for a
+ * cache we do not use; together about a tenth of the gateway's CPU per request
+ * (load-tests/RESULTS.md, 2026-11-22). Its WebSocket path also dropped a failed upgrade on the
+ * floor ({@code System.err} and an open client connection). The forwarding here is the same Vert.x
+ * client and server calls, with every failure mapped to SPEC's 502/504/413.
  */
 public final class ForwardHandler implements Handler<RoutingContext> {
-  private static final ProxyOptions OPTIONS = new ProxyOptions().setSupportWebSocket(true);
-
   private final HttpClient client;
-  private final IdentityHeaders identity;
+  private final HeaderRules headers;
   private final GatewayMetrics metrics;
   private final GatewayConfig config;
 
   public ForwardHandler(
       HttpClient client, IdentityHeaders identity, GatewayMetrics metrics, GatewayConfig config) {
     this.client = client;
-    this.identity = identity;
+    this.headers = new HeaderRules(identity);
     this.metrics = metrics;
     this.config = config;
   }
@@ -42,28 +51,68 @@ public final class ForwardHandler implements Handler<RoutingContext> {
       Whoami.respond(ctx, ex);
       return;
     }
+    HttpServerRequest request = ctx.request();
     // The route's own bound (max_body_size), else PORTCULLIS_MAX_BODY_SIZE.
     long maxBody = ex.route.config().maxBodySize(config.server().maxBodySize());
-    String length = ctx.request().getHeader("Content-Length");
-    if (length != null && exceeds(length, maxBody)) {
-      ctx.fail(
-          GatewayFailure.of(
-              ErrorCode.PAYLOAD_TOO_LARGE, "request body larger than " + maxBody + " bytes"));
+    String length = request.getHeader("Content-Length");
+    if (length != null) {
+      long declared = parseLength(length);
+      if (declared < 0) {
+        ctx.fail(GatewayFailure.of(ErrorCode.INVALID_REQUEST, "malformed Content-Length"));
+        return;
+      }
+      if (declared > maxBody) {
+        ctx.fail(
+            GatewayFailure.of(
+                ErrorCode.PAYLOAD_TOO_LARGE, "request body larger than " + maxBody + " bytes"));
+        return;
+      }
+    }
+    RequestOptions options = options(ex.route.config(), ctx.normalizedPath(), request);
+    if (request.canUpgradeToWebSocket()) {
+      headers.toUpstream(ex, request, options.getHeaders(), true);
+      new WebSocketTunnel(ctx, ex, metrics).open(client, options);
       return;
     }
-    HttpProxy proxy =
-        HttpProxy.reverseProxy(OPTIONS, client)
-            .origin(new UpstreamOrigin(ex.route.config(), config.upstream().connectTimeout()))
-            .addInterceptor(
-                new ForwardInterceptor(ex, ctx.normalizedPath(), identity, metrics, maxBody), true);
-    proxy.handle(ctx.request());
+    headers.toUpstream(ex, request, options.getHeaders(), false);
+    new UpstreamExchange(ctx, ex, metrics, maxBody).send(client, options);
   }
 
-  private static boolean exceeds(String length, long max) {
-    try {
-      return Long.parseLong(length.trim()) > max;
-    } catch (NumberFormatException e) {
-      return false; // vertx-http-proxy rejects a malformed Content-Length itself (400)
+  /**
+   * Where the request goes: the route's upstream with its base path, the normalized path the route
+   * matched on, the client's query; the connect timeout (past it: 502) and the route's response
+   * timeout as the exchange's idle timeout (no byte from the upstream for that long: 504).
+   */
+  private RequestOptions options(RouteConfig route, String path, HttpServerRequest request) {
+    URI upstream = route.upstream();
+    boolean ssl = upstream.getScheme().toLowerCase(Locale.ROOT).equals("https");
+    String base = upstream.getRawPath() == null ? "" : upstream.getRawPath();
+    if (base.endsWith("/")) {
+      base = base.substring(0, base.length() - 1);
     }
+    String query = request.query();
+    return new RequestOptions()
+        .setHeaders(HttpHeaders.headers())
+        .setMethod(request.method())
+        .setHost(upstream.getHost())
+        .setPort(upstream.getPort() > 0 ? upstream.getPort() : ssl ? 443 : 80)
+        .setSsl(ssl)
+        .setURI(query == null ? base + path : base + path + "?" + query)
+        .setConnectTimeout(config.upstream().connectTimeout().toMillis())
+        .setIdleTimeout(route.timeout().toMillis());
+  }
+
+  /** The declared length, or -1 when it is not a plain non-negative decimal number. */
+  private static long parseLength(String value) {
+    String v = value.trim();
+    if (v.isEmpty() || v.length() > 18) {
+      return -1;
+    }
+    for (int i = 0; i < v.length(); i++) {
+      if (v.charAt(i) < '0' || v.charAt(i) > '9') {
+        return -1;
+      }
+    }
+    return Long.parseLong(v);
   }
 }

@@ -7,7 +7,7 @@ import io.vertx.core.streams.ReadStream;
 /**
  * A request body stream that fails once more than {@code max} bytes passed: the bound for bodies
  * without a {@code Content-Length} (chunked), which can only be checked while streaming. The
- * failure makes vertx-http-proxy reset the upstream request with {@link TooLarge} as the cause; the
+ * failure makes the forward step reset the upstream request with {@link TooLarge} as the cause; the
  * rest of the client's body is drained and dropped.
  */
 final class LimitedBody implements ReadStream<Buffer> {

@@ -12,12 +12,16 @@ import java.util.concurrent.LinkedBlockingQueue;
 /**
  * A real upstream on port 0. {@code /echo*} streams the request body back (piped, with
  * back-pressure); {@code /big?bytes=N} streams N bytes; {@code /slow} never answers; {@code /ws}
- * accepts a WebSocket and echoes frames; anything else answers JSON of the headers it received.
+ * accepts a WebSocket and echoes frames; {@code /wsdeny} refuses an upgrade with 403; {@code
+ * /fixed?bytes=N} answers N bytes with a Content-Length; {@code /hang} never answers and counts its
+ * connection's close in {@link #hangClosed}; anything else answers JSON of the headers it received.
  * Every request's headers are queued for assertions.
  */
 public final class TestUpstream {
   public final LinkedBlockingQueue<MultiMap> received = new LinkedBlockingQueue<>();
   public final LinkedBlockingQueue<String> uris = new LinkedBlockingQueue<>();
+  public final java.util.concurrent.atomic.AtomicInteger hangClosed =
+      new java.util.concurrent.atomic.AtomicInteger();
   private HttpServer server;
   private Vertx vertx;
 
@@ -46,6 +50,23 @@ public final class TestUpstream {
     String path = req.path();
     if (path.endsWith("/ws")) {
       req.toWebSocket().onSuccess(ws -> ws.textMessageHandler(ws::writeTextMessage));
+      return;
+    }
+    if (path.endsWith("/wsdeny")) {
+      req.response().setStatusCode(403).putHeader("X-Denied-By", "upstream").end("no upgrade");
+      return;
+    }
+    if (path.endsWith("/fixed")) {
+      int bytes = Integer.parseInt(req.getParam("bytes"));
+      byte[] body = new byte[bytes];
+      for (int i = 0; i < bytes; i++) {
+        body[i] = (byte) ('a' + i % 26);
+      }
+      req.response().putHeader("Content-Length", String.valueOf(bytes)).end(Buffer.buffer(body));
+      return;
+    }
+    if (path.endsWith("/hang")) {
+      req.connection().closeHandler(v -> hangClosed.incrementAndGet());
       return;
     }
     if (path.endsWith("/slow")) {
