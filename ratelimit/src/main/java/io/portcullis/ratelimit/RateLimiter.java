@@ -69,5 +69,14 @@ public interface RateLimiter {
     return Future.succeededFuture();
   }
 
+  /**
+   * Prepares the calling event loop, before it takes traffic; completes (never fails) when done or
+   * found impossible. The Redis limiter opens this loop's own connection here, so that no decision
+   * waits for a connect. Call it from every event loop that will call {@link #acquire}.
+   */
+  default Future<Void> warmUpHere() {
+    return Future.succeededFuture();
+  }
+
   Future<Void> close();
 }

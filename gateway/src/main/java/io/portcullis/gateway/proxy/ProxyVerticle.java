@@ -81,7 +81,12 @@ public final class ProxyVerticle extends VerticleBase {
             .requestHandler(firstRequestArrived(Pipeline.router(vertx, parts, client)))
             .invalidRequestHandler(new InvalidRequests())
             .connectionHandler(this::admit);
-    return server.listen(port, host);
+    // This loop's rate-limit backend connection opens before the loop takes traffic (Redis: one
+    // connection per event loop), so no request waits for a connect.
+    return (parts.rateLimiter() == null
+            ? Future.<Void>succeededFuture()
+            : parts.rateLimiter().warmUpHere())
+        .compose(v -> server.listen(port, host));
   }
 
   /**

@@ -2,7 +2,6 @@ package io.portcullis.ratelimit.impl;
 
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.io.IOException;
@@ -47,12 +46,12 @@ final class LuaScript {
    * not meet {@code NOSCRIPT}. In a Cluster this reaches one node; the others load it on their
    * first {@code NOSCRIPT}.
    */
-  Future<Void> preload(Redis redis) {
+  Future<Void> preload(RedisLanes redis) {
     return redis.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(source)).mapEmpty();
   }
 
   /** Runs the script on one key. */
-  Future<Response> run(Redis redis, String key, Object... args) {
+  Future<Response> run(RedisLanes redis, String key, Object... args) {
     return redis
         .send(request(Command.EVALSHA, sha, key, args))
         .recover(

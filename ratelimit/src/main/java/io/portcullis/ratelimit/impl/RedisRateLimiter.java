@@ -58,7 +58,7 @@ public final class RedisRateLimiter implements RateLimiter {
   private final Vertx vertx;
   private final RedisRateLimiterOptions options;
   private final Clock clock;
-  private final Redis redis;
+  private final RedisLanes redis;
   private final LuaScript bucketScript = LuaScript.load("token_bucket.lua");
   private final LuaScript heartbeatScript = LuaScript.load("heartbeat.lua");
   private final CircuitBreaker breaker;
@@ -82,7 +82,10 @@ public final class RedisRateLimiter implements RateLimiter {
     this.instancesKey = options.keyPrefix() + "{instances}";
     RedisOptions redisOptions =
         RedisUrls.toOptions(options.url())
-            .setMaxPoolSize(options.maxPoolSize())
+            // RedisLanes keeps one pooled connection per event loop checked out for good: the pool
+            // must hold one per possible event loop (Vert.x allows up to twice the processors)
+            // plus the limiter's own timers, or a loop would wait for a connection forever.
+            .setMaxPoolSize(Math.max(options.maxPoolSize(), RedisLanes.connectionsNeeded()))
             // Requests queue for a pooled connection; each is still bounded by callTimeout.
             .setMaxPoolWaiting(8192)
             .setMaxWaitingHandlers(8192)
@@ -91,7 +94,7 @@ public final class RedisRateLimiter implements RateLimiter {
                     .setConnectTimeout((int) connectTimeoutMillis())
                     .setTcpNoDelay(true)
                     .setTcpKeepAlive(true));
-    this.redis = Redis.createClient(vertx, redisOptions);
+    this.redis = new RedisLanes(Redis.createClient(vertx, redisOptions));
     this.breaker =
         new CircuitBreaker(
             clock,
@@ -132,6 +135,15 @@ public final class RedisRateLimiter implements RateLimiter {
   @Override
   public Future<Void> warmUp() {
     return warmUp;
+  }
+
+  /**
+   * Opens the calling event loop's connection (see {@link RedisLanes}), bounded by the connect
+   * timeout; never fails: a loop that could not connect connects on its first decision instead.
+   */
+  @Override
+  public Future<Void> warmUpHere() {
+    return bounded(redis.connectHere(), connectTimeoutMillis()).otherwiseEmpty();
   }
 
   /** Creates the limiter and starts its heartbeat. */
