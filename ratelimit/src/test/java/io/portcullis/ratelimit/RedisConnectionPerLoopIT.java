@@ -15,6 +15,7 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -78,6 +79,42 @@ class RedisConnectionPerLoopIT {
     } while (after.contains(Outcome.LOCAL_ALLOWED) && System.nanoTime() < deadline);
     assertThat(after).containsOnly(Outcome.ALLOWED);
     assertThat(limiterConnections()).isLessThanOrEqualTo(LOOPS + 1);
+  }
+
+  @Test
+  void concurrentDecisionsOfOneLoopArePipelinedExactlyAlsoAfterTheScriptCacheIsLost() {
+    RateLimitPolicy policy = RateLimitPolicy.parse("10/min");
+    assertThat(burstOnOneLoop("org:burst", policy, 40))
+        .filteredOn(o -> o == Outcome.ALLOWED)
+        .hasSize(10);
+    // A restarted Redis has no scripts: the pipeline's EVALSHAs all meet NOSCRIPT, and each
+    // decision is made once with EVAL, none twice, none falling back.
+    Await.result(admin.send(Request.cmd(Command.SCRIPT).arg("FLUSH")));
+    List<Outcome> after = burstOnOneLoop("org:burst2", policy, 40);
+    assertThat(after).containsOnly(Outcome.ALLOWED, Outcome.LIMITED);
+    assertThat(after).filteredOn(o -> o == Outcome.ALLOWED).hasSize(10);
+  }
+
+  /** {@code n} decisions started in one event-loop task, so they share the loop's pipeline. */
+  private List<Outcome> burstOnOneLoop(String key, RateLimitPolicy policy, int n) {
+    io.vertx.core.Promise<List<Outcome>> done = io.vertx.core.Promise.promise();
+    vertx.runOnContext(
+        v ->
+            limiter
+                .warmUpHere()
+                .onComplete(
+                    w -> {
+                      List<Future<Decision>> all = new ArrayList<>();
+                      for (int i = 0; i < n; i++) {
+                        all.add(limiter.acquire(key, policy));
+                      }
+                      Future.join(all)
+                          .onComplete(
+                              ar ->
+                                  done.complete(
+                                      all.stream().map(f -> f.result().outcome()).toList()));
+                    }));
+    return Await.result(done.future());
   }
 
   /** Runs DECISIONS_PER_LOOP decisions on each event loop. */

@@ -13,6 +13,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisOptions;
 import java.time.Clock;
 import java.time.Duration;
@@ -94,7 +95,10 @@ public final class RedisRateLimiter implements RateLimiter {
                     .setConnectTimeout((int) connectTimeoutMillis())
                     .setTcpNoDelay(true)
                     .setTcpKeepAlive(true));
-    this.redis = new RedisLanes(Redis.createClient(vertx, redisOptions));
+    this.redis =
+        new RedisLanes(
+            Redis.createClient(vertx, redisOptions),
+            redisOptions.getType() != RedisClientType.CLUSTER);
     this.breaker =
         new CircuitBreaker(
             clock,
