@@ -2,6 +2,9 @@
 -- gateway sees 2000 distinct tokens over 100 tenants rotating, as a real fleet would send.
 local tokens = dofile(os.getenv("TOKENS_LUA"))
 local path = os.getenv("BENCH_PATH") or "/bench"
+-- PACE_MS: each connection waits this long after a response before its next request, so that
+-- two servers can be compared at (about) the same offered load instead of each at saturation.
+local pace = tonumber(os.getenv("PACE_MS") or "")
 local i = 0
 
 function setup(thread)
@@ -16,4 +19,10 @@ function request()
   i = i + 1
   if i > #tokens then i = 1 end
   return wrk.format("GET", path, { ["Authorization"] = "Bearer " .. tokens[i] })
+end
+
+if pace then
+  function delay()
+    return pace
+  end
 end
