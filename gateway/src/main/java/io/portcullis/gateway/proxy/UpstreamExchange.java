@@ -40,9 +40,9 @@ final class UpstreamExchange {
   /** Responses up to this length are buffered and written with their head in one write. */
   static final long WHOLE_RESPONSE_LIMIT = 16 * 1024;
 
-  private static final GatewayFailure UNAVAILABLE =
+  static final GatewayFailure UNAVAILABLE =
       GatewayFailure.of(ErrorCode.UPSTREAM_UNAVAILABLE, "the upstream service is unavailable");
-  private static final GatewayFailure TIMEOUT =
+  static final GatewayFailure TIMEOUT =
       GatewayFailure.of(ErrorCode.UPSTREAM_TIMEOUT, "the upstream service did not answer in time");
   private static final GatewayFailure TOO_LARGE =
       GatewayFailure.of(ErrorCode.PAYLOAD_TOO_LARGE, "request body too large");
@@ -127,7 +127,7 @@ final class UpstreamExchange {
     ex.upstreamNanos = System.nanoTime() - start;
     metrics.upstream(ex.routeLabel(), ex.upstreamNanos);
     int status = upstream.statusCode();
-    ex.code = status >= 500 ? "upstream_5xx" : status >= 400 ? "upstream_4xx" : "ok";
+    ex.code = codeFor(status);
     response.setStatusCode(status);
     if (upstream.statusMessage() != null) {
       response.setStatusMessage(upstream.statusMessage());
@@ -183,6 +183,11 @@ final class UpstreamExchange {
           cause.getMessage());
     }
     ctx.fail(failure);
+  }
+
+  /** The access log's and metrics' {@code code} for an upstream answer. */
+  static String codeFor(int status) {
+    return status >= 500 ? "upstream_5xx" : status >= 400 ? "upstream_4xx" : "ok";
   }
 
   /** RFC 9110 §6.4.1: no body for HEAD, 1xx, 204 and 304. */

@@ -1,7 +1,5 @@
 package io.portcullis.gateway.proxy;
 
-import io.portcullis.gateway.http.ErrorCode;
-import io.portcullis.gateway.http.GatewayFailure;
 import io.portcullis.gateway.metrics.GatewayMetrics;
 import io.portcullis.gateway.pipeline.Exchange;
 import io.vertx.core.AsyncResult;
@@ -58,10 +56,8 @@ final class WebSocketTunnel {
           ar.cause().getMessage());
       ctx.fail(
           UpstreamExchange.causedBy(ar.cause(), TimeoutException.class)
-              ? GatewayFailure.of(
-                  ErrorCode.UPSTREAM_TIMEOUT, "the upstream service did not answer in time")
-              : GatewayFailure.of(
-                  ErrorCode.UPSTREAM_UNAVAILABLE, "the upstream service is unavailable"));
+              ? UpstreamExchange.TIMEOUT
+              : UpstreamExchange.UNAVAILABLE);
       return;
     }
     HttpClientResponse upstream = ar.result();
@@ -71,7 +67,7 @@ final class WebSocketTunnel {
     HttpServerResponse response = ctx.response();
     if (status != 101) {
       // The upstream refused the upgrade (403, 426, ...): the client gets that answer.
-      ex.code = status >= 500 ? "upstream_5xx" : status >= 400 ? "upstream_4xx" : "ok";
+      ex.code = UpstreamExchange.codeFor(status);
       response.setStatusCode(status);
       HeaderRules.toClient(upstream.headers(), response.headers(), false);
       upstream.body().onSuccess(response::end).onFailure(err -> response.reset());
