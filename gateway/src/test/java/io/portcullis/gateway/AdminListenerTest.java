@@ -181,6 +181,10 @@ class AdminListenerTest {
     var net = vertx.createNetClient();
     var a = await(net.connect(g.proxyPort(), "127.0.0.1"));
     var b = await(net.connect(g.proxyPort(), "127.0.0.1"));
+    // A client's connect completes in the kernel before the server accepts; an answer proves the
+    // gateway admitted (and counted) each of them, so the third is the one past the limit.
+    assertThat(answer(a)).startsWith("HTTP/1.1 401");
+    assertThat(answer(b)).startsWith("HTTP/1.1 401");
     // The close handler is attached on the event loop as the connection completes: the server
     // closes at accept, and a handler attached later from this thread could miss it.
     StringBuilder cGot = new StringBuilder();
@@ -198,13 +202,18 @@ class AdminListenerTest {
     assertThat(wasClosed).isTrue();
     assertThat(cGot.toString()).isEmpty();
     // The admitted ones still work.
-    io.vertx.core.Promise<String> answer = io.vertx.core.Promise.promise();
-    a.handler(buf -> answer.tryComplete(buf.toString()));
-    a.write("GET /x HTTP/1.1\r\nHost: t\r\n\r\n");
-    assertThat(await(answer.future())).startsWith("HTTP/1.1 401");
+    assertThat(answer(a)).startsWith("HTTP/1.1 401");
     await(b.close());
     await(a.close());
     await(g.stop());
+  }
+
+  /** Sends one request on a raw connection and returns the first bytes of the answer. */
+  private static String answer(io.vertx.core.net.NetSocket socket) {
+    io.vertx.core.Promise<String> answer = io.vertx.core.Promise.promise();
+    socket.handler(buf -> answer.tryComplete(buf.toString()));
+    socket.write("GET /x HTTP/1.1\r\nHost: t\r\n\r\n");
+    return await(answer.future());
   }
 
   @Test
