@@ -250,7 +250,7 @@ class RedisFailureIT {
     final LongAdder total = new LongAdder();
     private final AtomicReference<Phase> phase = new AtomicReference<>(new Phase());
     private final Map<Outcome, AtomicLong> lastSeen = new EnumMap<>(Outcome.class);
-    private long timer = -1;
+    private volatile long timer = -1;
 
     Load(Vertx vertx, RateLimiter limiter) {
       this.vertx = vertx;
@@ -260,14 +260,29 @@ class RedisFailureIT {
       }
     }
 
+    /**
+     * Starts the load on one event loop, after that loop opened its Redis connection, as the
+     * gateway's proxy verticles do before they listen.
+     */
     void start() {
-      timer =
-          vertx.setPeriodic(
-              2,
-              t -> {
-                one();
-                one();
-              });
+      io.vertx.core.Context loop = vertx.getOrCreateContext();
+      io.vertx.core.Promise<Void> started = io.vertx.core.Promise.promise();
+      loop.runOnContext(
+          v ->
+              limiter
+                  .warmUpHere()
+                  .onComplete(
+                      ar -> {
+                        timer =
+                            vertx.setPeriodic(
+                                2,
+                                t -> {
+                                  one();
+                                  one();
+                                });
+                        started.complete();
+                      }));
+      Await.result(started.future());
     }
 
     private void one() {
