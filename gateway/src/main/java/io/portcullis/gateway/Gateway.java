@@ -102,12 +102,14 @@ public final class Gateway {
   private Gateway(Builder b) {
     this.b = b;
     this.ownsVertx = b.vertx == null;
-    this.vertx =
-        ownsVertx
-            ? Vertx.vertx(new VertxOptions().setEventLoopPoolSize(b.config.server().eventLoops()))
-            : b.vertx;
+    this.vertx = ownsVertx ? Vertx.vertx(vertxOptions(b.config)) : b.vertx;
     this.registry =
         b.registry != null ? b.registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  }
+
+  /** The Vert.x instance a gateway runs on: one event loop per {@code PORTCULLIS_EVENT_LOOPS}. */
+  public static VertxOptions vertxOptions(GatewayConfig config) {
+    return new VertxOptions().setEventLoopPoolSize(config.server().eventLoops());
   }
 
   public static Builder builder(GatewayConfig config) {

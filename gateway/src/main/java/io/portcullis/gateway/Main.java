@@ -9,7 +9,6 @@ import io.portcullis.gateway.lifecycle.StartupFailure;
 import io.portcullis.gateway.lifecycle.StartupGate;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -75,8 +74,7 @@ public final class Main {
               + " set enableServiceLinks: false on the pod",
           links);
     }
-    Vertx vertx =
-        Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.server().eventLoops()));
+    Vertx vertx = Vertx.vertx(Gateway.vertxOptions(config));
     Gateway gateway;
     try {
       if (dev) {

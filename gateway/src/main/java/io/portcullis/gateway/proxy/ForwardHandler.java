@@ -56,7 +56,7 @@ public final class ForwardHandler implements Handler<RoutingContext> {
     long maxBody = ex.route.config().maxBodySize(config.server().maxBodySize());
     String length = request.getHeader("Content-Length");
     if (length != null) {
-      long declared = parseLength(length);
+      long declared = UpstreamExchange.declaredLength(length);
       if (declared < 0) {
         ctx.fail(GatewayFailure.of(ErrorCode.INVALID_REQUEST, "malformed Content-Length"));
         return;
@@ -100,19 +100,5 @@ public final class ForwardHandler implements Handler<RoutingContext> {
         .setURI(query == null ? base + path : base + path + "?" + query)
         .setConnectTimeout(config.upstream().connectTimeout().toMillis())
         .setIdleTimeout(route.timeout().toMillis());
-  }
-
-  /** The declared length, or -1 when it is not a plain non-negative decimal number. */
-  private static long parseLength(String value) {
-    String v = value.trim();
-    if (v.isEmpty() || v.length() > 18) {
-      return -1;
-    }
-    for (int i = 0; i < v.length(); i++) {
-      if (v.charAt(i) < '0' || v.charAt(i) > '9') {
-        return -1;
-      }
-    }
-    return Long.parseLong(v);
   }
 }

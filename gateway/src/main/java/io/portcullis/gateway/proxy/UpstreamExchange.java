@@ -135,7 +135,7 @@ final class UpstreamExchange {
     HeaderRules.toClient(upstream.headers(), response.headers(), false);
     String length = upstream.getHeader("Content-Length");
     if (length != null) {
-      long declared = lengthOf(length);
+      long declared = declaredLength(length);
       if (declared >= 0 && declared <= WHOLE_RESPONSE_LIMIT) {
         upstream
             .body()
@@ -195,12 +195,18 @@ final class UpstreamExchange {
     return method != HttpMethod.HEAD && status >= 200 && status != 204 && status != 304;
   }
 
-  private static long lengthOf(String value) {
-    try {
-      return Long.parseLong(value.trim());
-    } catch (NumberFormatException e) {
+  /** A Content-Length value, or -1 when it is not a plain non-negative decimal number. */
+  static long declaredLength(String value) {
+    String v = value.trim();
+    if (v.isEmpty() || v.length() > 18) {
       return -1;
     }
+    for (int i = 0; i < v.length(); i++) {
+      if (v.charAt(i) < '0' || v.charAt(i) > '9') {
+        return -1;
+      }
+    }
+    return Long.parseLong(v);
   }
 
   /**

@@ -76,10 +76,7 @@ final class RedisLanes {
     Lane lane = lanes.get();
     RedisConnection connection = lane.connection;
     if (connection == null) {
-      if (lane.connecting == null) {
-        lane.connecting = client.connect().andThen(ar -> opened(lane, ar.result()));
-      }
-      return lane.connecting.compose(c -> c.send(request));
+      return connecting(lane).compose(c -> c.send(request));
     }
     Context loop = batching ? Vertx.currentContext() : null;
     if (loop == null || !loop.isEventLoopContext()) {
@@ -134,10 +131,15 @@ final class RedisLanes {
     if (lane.connection != null) {
       return Future.succeededFuture();
     }
+    return connecting(lane).mapEmpty();
+  }
+
+  /** The lane's connect in progress, started if there is none: concurrent callers share one. */
+  private Future<RedisConnection> connecting(Lane lane) {
     if (lane.connecting == null) {
       lane.connecting = client.connect().andThen(ar -> opened(lane, ar.result()));
     }
-    return lane.connecting.mapEmpty();
+    return lane.connecting;
   }
 
   private void opened(Lane lane, RedisConnection connection) {
@@ -215,11 +217,6 @@ final class RedisLanes {
   /** Pipelines of several commands sent so far. */
   long pipelines() {
     return pipelines.sum();
-  }
-
-  /** Number of open connections: one per thread that sent since the last failure. */
-  int openConnections() {
-    return open.size();
   }
 
   /** Confined to its thread. */
