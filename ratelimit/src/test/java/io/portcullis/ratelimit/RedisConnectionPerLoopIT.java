@@ -82,20 +82,20 @@ class RedisConnectionPerLoopIT {
   }
 
   @Test
-  void concurrentDecisionsOfOneLoopArePipelinedExactlyAlsoAfterTheScriptCacheIsLost() {
+  void concurrentDecisionsOfOneLoopShareOneCallExactlyAlsoAfterTheScriptCacheIsLost() {
     RateLimitPolicy policy = RateLimitPolicy.parse("10/min");
     assertThat(burstOnOneLoop("org:burst", policy, 40))
         .filteredOn(o -> o == Outcome.ALLOWED)
         .hasSize(10);
-    // A restarted Redis has no scripts: the pipeline's EVALSHAs all meet NOSCRIPT, and each
-    // decision is made once with EVAL, none twice, none falling back.
+    // A restarted Redis has no scripts: the shared EVALSHA meets NOSCRIPT (nothing ran), and the
+    // same call is made once with EVAL: every decision once, none twice, none falling back.
     Await.result(admin.send(Request.cmd(Command.SCRIPT).arg("FLUSH")));
     List<Outcome> after = burstOnOneLoop("org:burst2", policy, 40);
     assertThat(after).containsOnly(Outcome.ALLOWED, Outcome.LIMITED);
     assertThat(after).filteredOn(o -> o == Outcome.ALLOWED).hasSize(10);
   }
 
-  /** {@code n} decisions started in one event-loop task, so they share the loop's pipeline. */
+  /** {@code n} decisions started in one event-loop task, so they share one script call. */
   private List<Outcome> burstOnOneLoop(String key, RateLimitPolicy policy, int n) {
     io.vertx.core.Promise<List<Outcome>> done = io.vertx.core.Promise.promise();
     vertx.runOnContext(

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.function.Consumer;
 
 /**
  * A Lua script run with {@code EVALSHA}: one round trip, the script body is not resent. After a
@@ -50,22 +51,37 @@ final class LuaScript {
     return redis.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(source)).mapEmpty();
   }
 
-  /** Runs the script on one key. */
+  /** Runs the script on one key; arguments are sent as text. */
   Future<Response> run(RedisLanes redis, String key, Object... args) {
+    return run(
+        redis,
+        1,
+        r -> {
+          r.arg(key);
+          for (Object a : args) {
+            r.arg(a.toString());
+          }
+        });
+  }
+
+  /**
+   * Runs the script with {@code numKeys} keys: {@code keysAndArgs} appends the keys, then the
+   * arguments, to the request (it is called again for the {@code EVAL} after a {@code NOSCRIPT}).
+   */
+  Future<Response> run(RedisLanes redis, int numKeys, Consumer<Request> keysAndArgs) {
     return redis
-        .send(request(Command.EVALSHA, sha, key, args))
+        .send(request(Command.EVALSHA, sha, numKeys, keysAndArgs))
         .recover(
             err ->
                 isNoScript(err)
-                    ? redis.send(request(Command.EVAL, source, key, args))
+                    ? redis.send(request(Command.EVAL, source, numKeys, keysAndArgs))
                     : Future.failedFuture(err));
   }
 
-  private static Request request(Command command, String script, String key, Object... args) {
-    Request r = Request.cmd(command).arg(script).arg(1).arg(key);
-    for (Object a : args) {
-      r.arg(a.toString());
-    }
+  private static Request request(
+      Command command, String script, int numKeys, Consumer<Request> keysAndArgs) {
+    Request r = Request.cmd(command).arg(script).arg(numKeys);
+    keysAndArgs.accept(r);
     return r;
   }
 

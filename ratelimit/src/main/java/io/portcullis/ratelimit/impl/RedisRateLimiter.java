@@ -22,8 +22,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The distributed limiter: one {@code EVALSHA} of a Lua token bucket per decision, through the
- * Vert.x Redis client (standalone, Sentinel or Cluster, see {@link RedisUrls}).
+ * The distributed limiter: a Lua token bucket in Redis, at most one {@code EVALSHA} per decision
+ * (the decisions of one event-loop pass share one, see {@link BucketCalls}), through the Vert.x
+ * Redis client (standalone, Sentinel or Cluster, see {@link RedisUrls}).
  *
  * <h2>Why not Bucket4j's Redis proxy managers</h2>
  *
@@ -60,7 +61,8 @@ public final class RedisRateLimiter implements RateLimiter {
   private final RedisRateLimiterOptions options;
   private final Clock clock;
   private final RedisLanes redis;
-  private final LuaScript bucketScript = LuaScript.load("token_bucket.lua");
+  private final BucketCalls buckets;
+  private final LuaScript bucketScript = LuaScript.load("token_buckets.lua");
   private final LuaScript heartbeatScript = LuaScript.load("heartbeat.lua");
   private final CircuitBreaker breaker;
   private final LocalBuckets local;
@@ -95,10 +97,14 @@ public final class RedisRateLimiter implements RateLimiter {
                     .setConnectTimeout((int) connectTimeoutMillis())
                     .setTcpNoDelay(true)
                     .setTcpKeepAlive(true));
-    this.redis =
-        new RedisLanes(
-            Redis.createClient(vertx, redisOptions),
-            redisOptions.getType() != RedisClientType.CLUSTER);
+    this.redis = new RedisLanes(Redis.createClient(vertx, redisOptions));
+    this.buckets =
+        new BucketCalls(
+            vertx,
+            redis,
+            bucketScript,
+            redisOptions.getType() != RedisClientType.CLUSTER,
+            timeoutMillis);
     this.breaker =
         new CircuitBreaker(
             clock,
@@ -168,17 +174,10 @@ public final class RedisRateLimiter implements RateLimiter {
     }
     RateLimitPolicy p = limit.policy();
     String key = options.keyPrefix() + "{" + limit.bucketKey() + "}";
-    return bounded(
-            bucketScript.run(
-                redis, key, clock.millis(), p.count(), p.period().toMillis(), p.burst()))
+    return buckets
+        .take(key, clock.millis(), p)
         .map(
-            r -> {
-              BucketState s =
-                  new BucketState(
-                      r.get(0).toInteger() == 1,
-                      r.get(1).toLong(),
-                      r.get(2).toLong(),
-                      r.get(3).toLong());
+            s -> {
               breaker.onSuccess();
               return s.toDecision(p, Decision.Outcome.ALLOWED, Decision.Outcome.LIMITED);
             })
@@ -312,7 +311,8 @@ public final class RedisRateLimiter implements RateLimiter {
 
   private <T> Future<T> bounded(Future<T> call, long timeout) {
     Promise<T> promise = Promise.promise();
-    long timer = vertx.setTimer(timeout, t -> promise.tryFail(new BackendTimeout(timeout)));
+    long timer =
+        vertx.setTimer(timeout, t -> promise.tryFail(new BucketCalls.BackendTimeout(timeout)));
     call.onComplete(
         ar -> {
           vertx.cancelTimer(timer);
@@ -354,12 +354,5 @@ public final class RedisRateLimiter implements RateLimiter {
                         .arg(instanceId)))
             : Future.succeededFuture();
     return leave.otherwiseEmpty().eventually(redis::close).mapEmpty();
-  }
-
-  /** Stackless: a timeout is an expected, counted event, not a bug. */
-  static final class BackendTimeout extends RuntimeException {
-    BackendTimeout(long millis) {
-      super("no answer from Redis within " + millis + " ms", null, false, false);
-    }
   }
 }
