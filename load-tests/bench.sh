@@ -212,14 +212,14 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs || echo unknown)
     echo "- At equal offered load (each of $CONNECTIONS connections pauses ${PACE_MS} ms between requests): nginx $(field nginx_paced 1) requests/s, p50 $(field nginx_paced 2) ms, p99 $(field nginx_paced 3) ms; Portcullis $(field portcullis_paced 1) requests/s, p50 $(field portcullis_paced 2) ms, p99 $(field portcullis_paced 3) ms: p99 difference **$(awk -v a="$(field portcullis_paced 3)" -v b="$(field nginx_paced 3)" 'BEGIN{printf "%.2f", a-b}') ms**."
   fi
   if [ -n "${R[rl_redis]:-}" ]; then
-    # Round trips are EVALSHA calls; the script's own HMGET/HSET/PEXPIRE run inside Redis and
-    # appear in commandstats too, without a round trip each.
+    # Round trips are EVALSHA calls (one carries every decision of one event-loop pass); the
+    # script's own GET/SET run inside Redis and appear in commandstats too, without a round trip.
     TRIPS=$(awk -F'[=,:]' '/^cmdstat_evalsha:/ {print $3}' "$WORK/redis-commandstats.txt")
     CMDS=$(awk -F'[=,:]' '/^cmdstat_/ {s+=$3} END {print s+0}' "$WORK/redis-commandstats.txt")
     REQS=$(awk '/requests in/ {print $1}' "$WORK/wrk-rl_redis.txt")
     echo "- Redis-backed / limiting off throughput: **$(ratio "$(field rl_redis 1)" "$(field rl_off 1)")×** (target ≥ 0.85×); in-process / off: $(ratio "$(field rl_local 1)" "$(field rl_off 1)")×."
     echo "- Redis server CPU per request (it shares the same cores): $(awk -v t=$((REDIS_AFTER - REDIS_BEFORE)) -v hz="$(getconf CLK_TCK)" -v n="$REQS" 'BEGIN { printf "%.0f", t / hz * 1e6 / n }') µs; gateway CPU per request with Redis − without: $(( ${CPU_US[rl_redis]:-0} - ${CPU_US[rl_off]:-0} )) µs."
-    echo "- Redis round trips per request (EVALSHA calls in INFO commandstats over the measured run): **$(ratio "${TRIPS:-0}" "$REQS")** (${TRIPS:-0} / $REQS); commands executed per request including those inside the Lua script: $(ratio "$CMDS" "$REQS")."
+    echo "- Redis round trips per request (EVALSHA calls in INFO commandstats over the measured run; one call decides every request of one event-loop pass): **$(ratio "${TRIPS:-0}" "$REQS")** (${TRIPS:-0} / $REQS); commands executed per request including those inside the Lua script: $(ratio "$CMDS" "$REQS")."
   fi
 } | tee -a load-tests/RESULTS.md
 echo "raw output in $WORK"

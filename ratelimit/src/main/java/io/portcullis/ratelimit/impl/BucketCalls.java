@@ -30,7 +30,8 @@ import java.util.List;
  *
  * <p>Failures are per call: one timer bounds the whole call by {@code timeoutMillis}, and a timeout
  * or error fails every decision in it (none is resent: a token taken must not be taken twice). A
- * key of another type fails only its own decision ({@link WrongType}); the others are decided.
+ * key holding something else fails only its own decision ({@link NotABucket}); the others are
+ * decided.
  */
 final class BucketCalls {
   static final int MAX_KEYS = 64;
@@ -113,7 +114,7 @@ final class BucketCalls {
       int a = i * 4;
       int allowed = r.get(a).toInteger();
       if (allowed < 0) {
-        c.answer.tryFail(new WrongType(c.key));
+        c.answer.tryFail(new NotABucket(c.key));
       } else {
         c.answer.tryComplete(
             new BucketState(
@@ -134,12 +135,12 @@ final class BucketCalls {
     }
   }
 
-  /** The bucket's key holds a value of another type (someone else wrote it); left untouched. */
-  static final class WrongType extends RuntimeException {
+  /** The bucket's key holds something that is not a bucket (someone else wrote it); left alone. */
+  static final class NotABucket extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    WrongType(String key) {
-      super("rate-limit key " + key + " holds a value of another type", null, false, false);
+    NotABucket(String key) {
+      super("rate-limit key " + key + " holds something other than a bucket", null, false, false);
     }
   }
 }

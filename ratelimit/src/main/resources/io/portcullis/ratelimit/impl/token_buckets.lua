@@ -6,11 +6,15 @@
 -- One call decides one or more buckets, one after the other (the same key twice sees its first
 -- decision): the decisions one gateway event loop asks for in one pass arrive together.
 --
--- KEYS[i]  bucket i's hash (hash-tagged per bucket for Cluster; a Cluster call has one key)
+-- A bucket is one string of 24 bytes, struct '<ddd': tokens, refill remainder, last refill (epoch
+-- ms), with a TTL. Measured against a hash (HMGET, HSET, PEXPIRE): one read and one write instead
+-- of three calls, 4.0 instead of 7.3 us of Redis CPU per bucket (load-tests/RESULTS.md).
+--
+-- KEYS[i]  bucket i (hash-tagged per bucket for Cluster; a Cluster call has one key)
 -- ARGV[4i-3 .. 4i]  bucket i: now (epoch ms, the caller's injected clock), count, period_ms, burst
--- returns four integers per bucket: allowed (1 or 0; -1 when the key holds another type and was
--- left alone), remaining tokens, ms until full, ms until one token (0 when allowed)
-local tonumber, floor, ceil, format = tonumber, math.floor, math.ceil, string.format
+-- returns four integers per bucket: allowed (1 or 0; -1 when the key holds something else, which
+-- is left alone), remaining tokens, ms until full, ms until one token (0 when allowed)
+local tonumber, floor, ceil, pack, unpack = tonumber, math.floor, math.ceil, struct.pack, struct.unpack
 local out = {}
 for i = 1, #KEYS do
   local key = KEYS[i]
@@ -20,15 +24,13 @@ for i = 1, #KEYS do
   local period = tonumber(ARGV[a + 3])
   local burst = tonumber(ARGV[a + 4])
 
-  local state = redis.pcall('HMGET', key, 't', 'r', 'ts')
-  if state.err then
+  local raw = redis.pcall('GET', key)
+  if type(raw) == 'table' or (raw and #raw ~= 24) then
     out[a + 1], out[a + 2], out[a + 3], out[a + 4] = -1, 0, 0, 0
   else
     local tokens, rem, last
-    if state[1] then
-      tokens = tonumber(state[1])
-      rem = tonumber(state[2])
-      last = tonumber(state[3])
+    if raw then
+      tokens, rem, last = unpack('<ddd', raw)
       if tokens >= burst then
         -- full, or the policy shrank: cap at the new burst
         tokens = burst
@@ -69,9 +71,8 @@ for i = 1, #KEYS do
       retry = ceil((period - rem) / count)
     end
 
-    redis.call('HSET', key, 't', format('%d', tokens), 'r', format('%d', rem), 'ts', format('%d', last))
     -- Idle expiry: once full the bucket equals a missing one; one extra second covers clock skew.
-    redis.call('PEXPIRE', key, to_full + 1000)
+    redis.call('SET', key, pack('<ddd', tokens, rem, last), 'PX', to_full + 1000)
     out[a + 1], out[a + 2], out[a + 3], out[a + 4] = allowed, tokens, to_full, retry
   end
 end
