@@ -19,6 +19,9 @@ import java.util.Optional;
  * @param jti {@code jti}, or {@code null} when absent
  * @param claims every claim of the payload, unmodifiable
  * @param fingerprint short hex SHA-256 of the compact token, the only way logs name a token
+ * @param scopes the granted scopes, from {@code scope} (space-separated string, RFC 8693 / RFC
+ *     9068) or {@code scp} (array or space-separated string, as Azure AD and Okta issue it);
+ *     derived from {@code claims} once, when the token is verified, not per request
  */
 public record VerifiedToken(
     String kid,
@@ -30,11 +33,39 @@ public record VerifiedToken(
     Instant issuedAt,
     String jti,
     Map<String, Object> claims,
-    String fingerprint) {
+    String fingerprint,
+    List<String> scopes) {
 
   public VerifiedToken {
     audience = List.copyOf(audience);
     claims = Map.copyOf(claims);
+    scopes = List.copyOf(scopes);
+  }
+
+  /** A verified token whose scopes are read from its claims. */
+  public VerifiedToken(
+      String kid,
+      String algorithm,
+      String issuer,
+      String subject,
+      List<String> audience,
+      Instant expiresAt,
+      Instant issuedAt,
+      String jti,
+      Map<String, Object> claims,
+      String fingerprint) {
+    this(
+        kid,
+        algorithm,
+        issuer,
+        subject,
+        audience,
+        expiresAt,
+        issuedAt,
+        jti,
+        claims,
+        fingerprint,
+        scopesOf(claims));
   }
 
   private static final java.util.regex.Pattern WHITESPACE = java.util.regex.Pattern.compile("\\s+");
@@ -44,14 +75,9 @@ public record VerifiedToken(
     return claims.get(name) instanceof String s ? Optional.of(s) : Optional.empty();
   }
 
-  /**
-   * Scopes from {@code scope} (space-separated string, RFC 8693 / RFC 9068) or {@code scp} (array
-   * or space-separated string, as Azure AD and Okta issue it).
-   */
-  public List<String> scopes() {
+  private static List<String> scopesOf(Map<String, Object> claims) {
     Object raw = claims.containsKey("scope") ? claims.get("scope") : claims.get("scp");
     if (raw instanceof String s) {
-      // a precompiled pattern: String.split compiles "\\s+" again on every call (every request)
       return s.isBlank() ? List.of() : List.of(WHITESPACE.split(s.trim()));
     }
     if (raw instanceof List<?> list) {

@@ -1,7 +1,6 @@
 package io.portcullis.ratelimit;
 
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * What one request is limited by: the bucket it draws from, the policy of that bucket, and the
@@ -19,19 +18,31 @@ import java.util.regex.Pattern;
  */
 public record ResolvedLimit(String bucketKey, RateLimitPolicy policy, String policyLabel) {
 
-  private static final Pattern LABEL = Pattern.compile("[a-z_]{1,32}");
-
   public ResolvedLimit {
     Objects.requireNonNull(bucketKey, "bucketKey");
     Objects.requireNonNull(policy, "policy");
     if (bucketKey.isEmpty()) {
       throw new IllegalArgumentException("bucket key must not be empty");
     }
-    if (policyLabel == null || !LABEL.matcher(policyLabel).matches()) {
+    if (!isLabel(policyLabel)) {
       throw new IllegalArgumentException(
           "policy label must match [a-z_]{1,32} (a fixed set, never a tenant value), got '"
               + policyLabel
               + "'");
     }
+  }
+
+  /** {@code [a-z_]{1,32}}, by hand: this runs once per limited request. */
+  private static boolean isLabel(String s) {
+    if (s == null || s.isEmpty() || s.length() > 32) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (!(c >= 'a' && c <= 'z') && c != '_') {
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -20,6 +20,8 @@ final class RequestIdHandler implements Handler<RoutingContext> {
   // are invalid.
   private static final Pattern TRACE = Pattern.compile("00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
 
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
   private final BiConsumer<RoutingContext, Exchange> onEnd;
 
   RequestIdHandler(BiConsumer<RoutingContext, Exchange> onEnd) {
@@ -55,16 +57,26 @@ final class RequestIdHandler implements Handler<RoutingContext> {
     return hex(16);
   }
 
+  /**
+   * {@code bytes} random bytes as lower-case hex, never all zeros (W3C: all-zero ids are invalid).
+   */
   private static String hex(int bytes) {
     ThreadLocalRandom r = ThreadLocalRandom.current();
-    StringBuilder sb = new StringBuilder(bytes * 2);
-    for (int i = 0; i < bytes; i++) {
-      int b = r.nextInt(256);
-      sb.append(Character.forDigit(b >> 4, 16)).append(Character.forDigit(b & 15, 16));
+    char[] out = new char[bytes * 2];
+    int seen = 0;
+    long v = 0;
+    for (int i = 0; i < out.length; i++) {
+      if (i % 16 == 0) {
+        v = r.nextLong();
+      }
+      int nibble = (int) (v >>> 60);
+      v <<= 4;
+      seen |= nibble;
+      out[i] = HEX[nibble];
     }
-    if (sb.chars().allMatch(c -> c == '0')) {
-      sb.setCharAt(0, '1');
+    if (seen == 0) {
+      out[0] = '1';
     }
-    return sb.toString();
+    return new String(out);
   }
 }

@@ -7,8 +7,6 @@ import io.portcullis.keyset.VerifiedToken;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.HostAndPort;
-import java.util.Collections;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -27,8 +25,8 @@ import java.util.TreeSet;
  * client gets exactly one {@code X-Request-Id}, the gateway's.
  */
 final class HeaderRules {
-  private static final Set<String> HOP_BY_HOP =
-      caseInsensitive(
+  private static final HeaderNames HOP_BY_HOP =
+      HeaderNames.of(
           "connection",
           "keep-alive",
           "proxy-connection",
@@ -40,14 +38,14 @@ final class HeaderRules {
           "upgrade");
 
   /** Set below from the exchange; a client's copy never passes. */
-  private static final Set<String> GATEWAY_OWNED =
-      caseInsensitive(
+  private static final HeaderNames GATEWAY_OWNED =
+      HeaderNames.of(
           "host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-request-id");
 
-  private final Set<String> identity;
+  private final HeaderNames identity;
 
   HeaderRules(IdentityHeaders identity) {
-    this.identity = caseInsensitive(identity.all().toArray(String[]::new));
+    this.identity = HeaderNames.of(identity.all());
   }
 
   /** Fills {@code out}, the upstream request's headers, for one exchange. */
@@ -135,11 +133,5 @@ final class HeaderRules {
       }
     }
     return out;
-  }
-
-  private static Set<String> caseInsensitive(String... names) {
-    Set<String> s = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-    s.addAll(List.of(names));
-    return Collections.unmodifiableSet(s);
   }
 }
