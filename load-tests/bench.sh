@@ -3,23 +3,29 @@
 # through Portcullis (RS256 tokens rotating over 2000 tokens and 100 tenants), then Portcullis
 # with rate limiting off / in-process / Redis. Appends a dated section to load-tests/RESULTS.md.
 #
-# Each server is warmed in 10 s wrk windows until two windows in a row agree within 5 % (at most
-# 12): on a small machine the JIT needs about a minute under load before Portcullis runs at its
-# steady speed, and a 5 s warm-up measured the compiler, not the gateway. The trajectory is
-# recorded. Throughput and p99 are measured at saturation (-c connections, no pause); latency is
-# also compared at equal offered load (every connection pauses PACE_MS between requests).
+# Every server runs for the whole benchmark. Each is warmed in 10 s wrk windows until two windows
+# in a row agree within 5 % (at most 12): on a small machine the JIT needs about a minute under
+# load before Portcullis runs at its steady speed. Then --rounds rounds measure every server for
+# --duration seconds each, one after the other, in an order that rotates per round: a ratio is
+# taken within each round (the servers it compares ran seconds apart) and the report gives the
+# median ratio and its range. On a shared machine whose speed drifts by ±15 % over minutes, the
+# earlier one-server-after-another runs could put the drift into the ratio (see RESULTS.md).
+# Throughput and p99 are measured at saturation (-c connections, no pause); latency is also
+# compared at equal offered load (every connection pauses PACE_MS between requests).
 #
-#   load-tests/bench.sh [--duration 20] [--connections 64] [--threads 2] [--only proxy|ratelimit]
+#   load-tests/bench.sh [--duration 10] [--rounds 6] [--connections 64] [--threads 2]
+#                       [--only proxy|ratelimit]
 #
 # Loopback only, bounded in time: each wrk run lasts --duration seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-DURATION=20 CONNECTIONS=64 THREADS=2 ONLY=all
+DURATION=10 ROUNDS=6 CONNECTIONS=64 THREADS=2 ONLY=all
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION=$2; shift 2 ;;
+    --rounds) ROUNDS=$2; shift 2 ;;
     --connections) CONNECTIONS=$2; shift 2 ;;
     --threads) THREADS=$2; shift 2 ;;
     --only) ONLY=$2; shift 2 ;;
@@ -105,7 +111,7 @@ run_wrk() { # name url
     END { printf "%.0f %.2f %.2f %s\n", rps, p50, p99, (non2xx==""?0:non2xx) }' "$out"
 }
 
-start_portcullis() { # name extra-env...
+start_portcullis() { # name extra-env...: started in the background, PORT[name] and PID[name] set
   local name=$1; shift
   local port admin
   port=$(free_port); admin=$(free_port)
@@ -117,12 +123,12 @@ start_portcullis() { # name extra-env...
     PORTCULLIS_AUTH_FAILURE_LIMIT=off PORTCULLIS_DATA_DIR="$WORK/data-$name" \
     "$@" java -Xms512m -Xmx512m -jar gateway/target/portcullis.jar >"$WORK/portcullis-$name.log" 2>&1 &
   PIDS+=($!)
-  PC_PID=$!
-  PC_PORT=$port
-  wait_http "http://127.0.0.1:$admin/readyz" 200 60
+  PID[$name]=$!
+  PORT[$name]=$port
+  ADMIN[$name]=$admin
 }
 
-declare -A WARMUP
+declare -A WARMUP PID PORT ADMIN
 warm() { # name url: warm the JIT and the verified-token cache until throughput is steady
   local prev=0 r trail=""
   for _ in $(seq 1 12); do
@@ -139,31 +145,35 @@ warm() { # name url: warm the JIT and the verified-token cache until throughput 
 
 # CPU time of a process in clock ticks (user + system), for CPU per request
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-declare -A CPU_US
-measure_portcullis() { # name url
-  local before after reqs
-  before=$(ticks "$PC_PID")
-  R[$1]=$(run_wrk "$1" "$2")
-  after=$(ticks "$PC_PID")
-  reqs=$(awk '/requests in/ {print $1}' "$WORK/wrk-$1.txt")
-  CPU_US[$1]=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$reqs" \
-    'BEGIN { printf "%.0f", t / hz * 1e6 / n }')
+HZ=$(getconf CLK_TCK)
+
+# One window of one server: appends "round name rps p50 p99 non2xx cpu_us redis_us" to ROUNDS_TXT
+ROUNDS_TXT=$WORK/rounds.txt
+: >"$ROUNDS_TXT"
+measure() { # round name url
+  local pid=${PID[$2]:-} rpid=${REDIS_PID:-} before=0 after=0 rbefore=0 rafter=0 reqs line cpu=- rcpu=-
+  [ -n "$pid" ] && before=$(ticks "$pid")
+  [ "$2" = rl_redis ] && [ -n "$rpid" ] && rbefore=$(ticks "$rpid")
+  line=$(run_wrk "$2-$1" "$3")
+  [ -n "$pid" ] && after=$(ticks "$pid")
+  [ "$2" = rl_redis ] && [ -n "$rpid" ] && rafter=$(ticks "$rpid")
+  reqs=$(awk '/requests in/ {print $1}' "$WORK/wrk-$2-$1.txt")
+  [ -n "$pid" ] && cpu=$(awk -v t=$((after - before)) -v hz="$HZ" -v n="$reqs" 'BEGIN { printf "%.0f", t / hz * 1e6 / n }')
+  [ "$2" = rl_redis ] && rcpu=$(awk -v t=$((rafter - rbefore)) -v hz="$HZ" -v n="$reqs" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
+  echo "$1 $2 $line $cpu $rcpu $reqs" >>"$ROUNDS_TXT"
 }
 PACE_MS=${PACE_MS:-10}
 paced() { # name url: latency at equal offered load
   PACE_MS=$PACE_MS run_wrk "$1" "$2"
 }
 
-declare -A R
+declare -A R URL
+TARGETS=()
 if [ "$ONLY" = all ] || [ "$ONLY" = proxy ]; then
   warm direct "http://127.0.0.1:$UP/bench"; R[direct]=$(run_wrk direct "http://127.0.0.1:$UP/bench")
-  warm nginx "http://127.0.0.1:$NGX/bench"; R[nginx]=$(run_wrk nginx "http://127.0.0.1:$NGX/bench")
-  R[nginx_paced]=$(paced nginx-paced "http://127.0.0.1:$NGX/bench")
-  start_portcullis proxy PORTCULLIS_RATE_LIMIT=1000000/s
-  warm portcullis "http://127.0.0.1:$PC_PORT/bench"
-  measure_portcullis portcullis "http://127.0.0.1:$PC_PORT/bench"
-  R[portcullis_paced]=$(paced portcullis-paced "http://127.0.0.1:$PC_PORT/bench")
-  kill "$PC_PID"; wait "$PC_PID" 2>/dev/null || true
+  URL[nginx]="http://127.0.0.1:$NGX/bench"
+  start_portcullis portcullis PORTCULLIS_RATE_LIMIT=1000000/s
+  TARGETS+=(nginx portcullis)
 fi
 if [ "$ONLY" = all ] || [ "$ONLY" = ratelimit ]; then
   RPORT=$(free_port)
@@ -171,25 +181,43 @@ if [ "$ONLY" = all ] || [ "$ONLY" = ratelimit ]; then
   PIDS+=($!)
   REDIS_PID=$!
   sleep 0.5
-  start_portcullis rl-off PORTCULLIS_RATE_LIMIT=off
-  warm rl_off "http://127.0.0.1:$PC_PORT/bench"; measure_portcullis rl_off "http://127.0.0.1:$PC_PORT/bench"
-  kill "$PC_PID"; wait "$PC_PID" 2>/dev/null || true
-  start_portcullis rl-local PORTCULLIS_RATE_LIMIT=1000000/s
-  warm rl_local "http://127.0.0.1:$PC_PORT/bench"; measure_portcullis rl_local "http://127.0.0.1:$PC_PORT/bench"
-  kill "$PC_PID"; wait "$PC_PID" 2>/dev/null || true
-  start_portcullis rl-redis PORTCULLIS_RATE_LIMIT=1000000/s REDIS_URL="redis://127.0.0.1:$RPORT"
-  warm rl_redis "http://127.0.0.1:$PC_PORT/bench"
-  redis-cli -p "$RPORT" CONFIG RESETSTAT >/dev/null
-  REDIS_BEFORE=$(ticks "$REDIS_PID")
-  measure_portcullis rl_redis "http://127.0.0.1:$PC_PORT/bench"
-  REDIS_AFTER=$(ticks "$REDIS_PID")
-  redis-cli -p "$RPORT" INFO commandstats >"$WORK/redis-commandstats.txt"
-  kill "$PC_PID"; wait "$PC_PID" 2>/dev/null || true
+  start_portcullis rl_off PORTCULLIS_RATE_LIMIT=off
+  start_portcullis rl_redis PORTCULLIS_RATE_LIMIT=1000000/s REDIS_URL="redis://127.0.0.1:$RPORT"
+  TARGETS+=(rl_off rl_redis)
+fi
+for t in "${TARGETS[@]}"; do
+  if [ -n "${PORT[$t]:-}" ]; then
+    wait_http "http://127.0.0.1:${ADMIN[$t]}/readyz" 200 60
+    URL[$t]="http://127.0.0.1:${PORT[$t]}/bench"
+  fi
+done
+for t in "${TARGETS[@]}"; do warm "$t" "${URL[$t]}"; done
+[ -n "${REDIS_PID:-}" ] && redis-cli -p "$RPORT" CONFIG RESETSTAT >/dev/null
+n=${#TARGETS[@]}
+for r in $(seq 1 "$ROUNDS"); do
+  for i in $(seq 0 $((n - 1))); do
+    t=${TARGETS[$(( (i + r - 1) % n ))]}
+    measure "$r" "$t" "${URL[$t]}"
+  done
+done
+[ -n "${REDIS_PID:-}" ] && redis-cli -p "$RPORT" INFO commandstats >"$WORK/redis-commandstats.txt"
+if [ -n "${PORT[portcullis]:-}" ]; then
+  R[nginx_paced]=$(paced nginx-paced "${URL[nginx]}")
+  R[portcullis_paced]=$(paced portcullis-paced "${URL[portcullis]}")
 fi
 
 # ---- report -----------------------------------------------------------------------------------
 field() { echo "${R[$1]:-}" | awk -v f="$2" '{print $f}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+# median of column $2 over the rounds of target $1, printed with format $3 (default %.2f)
+median() { awk -v t="$1" -v c="$2" '$2 == t && $c != "-" {print $c}' "$ROUNDS_TXT" | sort -g |
+  awk -v f="${3:-%.2f}" '{v[NR]=$1} END { if (NR == 0) { print "n/a"; exit }
+    printf f "\n", (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2 }'; }
+# per-round ratio of target $1 to target $2 (requests/s): "median min max"
+ratios() { awk -v a="$1" -v b="$2" '$2 == a {x[$1]=$3} $2 == b {y[$1]=$3}
+  END { for (r in x) if (r in y && y[r] > 0) printf "%.3f\n", x[r]/y[r] }' "$ROUNDS_TXT" | sort -g |
+  awk '{v[NR]=$1} END { if (NR == 0) { print "n/a n/a n/a"; exit }
+    m = (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2; printf "%.2f %.2f %.2f\n", m, v[1], v[NR] }'; }
+per_round() { awk -v t="$1" '$2 == t {printf "%s%s", sep, $3; sep=" "}' "$ROUNDS_TXT"; }
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs || echo unknown)
 {
   echo
@@ -197,29 +225,32 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs || echo unknown)
   echo
   echo "Machine: $(nproc) cores ($CPU), $(free -g | awk '/Mem:/ {print $2}') GiB, $(java -version 2>&1 | head -1)."
   echo "Everything (wrk, nginx, upstream, Portcullis, Redis) on the same machine over loopback."
-  echo "Command: \`load-tests/bench.sh --duration $DURATION --connections $CONNECTIONS --threads $THREADS --only $ONLY\`"
-  echo "(wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, 2000 RS256 tokens over 100 tenants rotating; each server warmed in 10 s windows until two agree within 5 %)."
+  echo "Command: \`load-tests/bench.sh --duration $DURATION --rounds $ROUNDS --connections $CONNECTIONS --threads $THREADS --only $ONLY\`"
+  echo "(wrk -t$THREADS -c$CONNECTIONS --latency, 2000 RS256 tokens over 100 tenants rotating; every server up for the whole run, warmed in 10 s windows until two agree within 5 %, then $ROUNDS rounds of one ${DURATION} s window per server in rotating order; medians over the rounds)."
   echo
-  echo "| run | requests/s | p50 ms | p99 ms | non-2xx | Portcullis CPU µs/request | warm-up windows (requests/s) |"
-  echo "|---|---:|---:|---:|---:|---:|---|"
-  for k in direct nginx portcullis rl_off rl_local rl_redis; do
-    [ -n "${R[$k]:-}" ] && echo "| $k | $(field "$k" 1) | $(field "$k" 2) | $(field "$k" 3) | $(field "$k" 4) | ${CPU_US[$k]:-} | ${WARMUP[$k]:-} |"
+  echo "| run | requests/s | p50 ms | p99 ms | non-2xx | Portcullis CPU µs/request | requests/s per round | warm-up windows (requests/s) |"
+  echo "|---|---:|---:|---:|---:|---:|---|---|"
+  [ -n "${R[direct]:-}" ] && echo "| direct (once) | $(field direct 1) | $(field direct 2) | $(field direct 3) | $(field direct 4) |  |  | ${WARMUP[direct]:-} |"
+  for k in "${TARGETS[@]}"; do
+    echo "| $k | $(median "$k" 3 %.0f) | $(median "$k" 4) | $(median "$k" 5) | $(awk -v t="$k" '$2 == t {s+=$6} END {print s+0}' "$ROUNDS_TXT") | $(median "$k" 7 %.0f) | $(per_round "$k") | ${WARMUP[$k]:-} |"
   done
-  if [ -n "${R[portcullis]:-}" ]; then
+  if [ -n "${PORT[portcullis]:-}" ]; then
+    read -r m lo hi <<<"$(ratios portcullis nginx)"
     echo
-    echo "- Portcullis / nginx throughput at saturation: **$(ratio "$(field portcullis 1)" "$(field nginx 1)")×** (target ≥ 0.5×)."
-    echo "- p99 at saturation: Portcullis − nginx = **$(awk -v a="$(field portcullis 3)" -v b="$(field nginx 3)" 'BEGIN{printf "%.2f", a-b}') ms** (target ≤ 2 ms)."
-    echo "- At equal offered load (each of $CONNECTIONS connections pauses ${PACE_MS} ms between requests): nginx $(field nginx_paced 1) requests/s, p50 $(field nginx_paced 2) ms, p99 $(field nginx_paced 3) ms; Portcullis $(field portcullis_paced 1) requests/s, p50 $(field portcullis_paced 2) ms, p99 $(field portcullis_paced 3) ms: p99 difference **$(awk -v a="$(field portcullis_paced 3)" -v b="$(field nginx_paced 3)" 'BEGIN{printf "%.2f", a-b}') ms**."
+    echo "- Portcullis / nginx throughput at saturation, median of the per-round ratios: **${m}×** (range $lo–$hi over $ROUNDS rounds; target ≥ 0.5×)."
+    echo "- p99 at saturation (medians): Portcullis − nginx = **$(awk -v a="$(median portcullis 5)" -v b="$(median nginx 5)" 'BEGIN{printf "%.2f", a-b}') ms** (target ≤ 2 ms)."
+    echo "- At equal offered load (each of $CONNECTIONS connections pauses ${PACE_MS} ms between requests, ${DURATION} s): nginx $(field nginx_paced 1) requests/s, p50 $(field nginx_paced 2) ms, p99 $(field nginx_paced 3) ms; Portcullis $(field portcullis_paced 1) requests/s, p50 $(field portcullis_paced 2) ms, p99 $(field portcullis_paced 3) ms: p99 difference **$(awk -v a="$(field portcullis_paced 3)" -v b="$(field nginx_paced 3)" 'BEGIN{printf "%.2f", a-b}') ms**."
   fi
-  if [ -n "${R[rl_redis]:-}" ]; then
+  if [ -n "${PORT[rl_redis]:-}" ]; then
     # Round trips are EVALSHA calls (one carries every decision of one event-loop pass); the
     # script's own GET/SET run inside Redis and appear in commandstats too, without a round trip.
     TRIPS=$(awk -F'[=,:]' '/^cmdstat_evalsha:/ {print $3}' "$WORK/redis-commandstats.txt")
     CMDS=$(awk -F'[=,:]' '/^cmdstat_/ {s+=$3} END {print s+0}' "$WORK/redis-commandstats.txt")
-    REQS=$(awk '/requests in/ {print $1}' "$WORK/wrk-rl_redis.txt")
-    echo "- Redis-backed / limiting off throughput: **$(ratio "$(field rl_redis 1)" "$(field rl_off 1)")×** (target ≥ 0.85×); in-process / off: $(ratio "$(field rl_local 1)" "$(field rl_off 1)")×."
-    echo "- Redis server CPU per request (it shares the same cores): $(awk -v t=$((REDIS_AFTER - REDIS_BEFORE)) -v hz="$(getconf CLK_TCK)" -v n="$REQS" 'BEGIN { printf "%.0f", t / hz * 1e6 / n }') µs; gateway CPU per request with Redis − without: $(( ${CPU_US[rl_redis]:-0} - ${CPU_US[rl_off]:-0} )) µs."
-    echo "- Redis round trips per request (EVALSHA calls in INFO commandstats over the measured run; one call decides every request of one event-loop pass): **$(ratio "${TRIPS:-0}" "$REQS")** (${TRIPS:-0} / $REQS); commands executed per request including those inside the Lua script: $(ratio "$CMDS" "$REQS")."
+    REQS=$(awk '$2 == "rl_redis" {s+=$9} END {print s+0}' "$ROUNDS_TXT")
+    read -r m lo hi <<<"$(ratios rl_redis rl_off)"
+    echo "- Redis-backed / limiting off throughput, median of the per-round ratios: **${m}×** (range $lo–$hi over $ROUNDS rounds; target ≥ 0.85×)."
+    echo "- Redis server CPU per request (it shares the same cores), median over the rounds: $(median rl_redis 8 %.1f) µs; gateway CPU per request with Redis − without (medians): $(awk -v a="$(median rl_redis 7)" -v b="$(median rl_off 7)" 'BEGIN{printf "%.0f", a-b}') µs."
+    echo "- Redis round trips per request (EVALSHA calls in INFO commandstats over the measured rounds; one call decides every request of one event-loop pass): **$(awk -v a="${TRIPS:-0}" -v b="$REQS" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')** (${TRIPS:-0} / $REQS); commands executed per request including those inside the Lua script: $(awk -v a="$CMDS" -v b="$REQS" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')."
   fi
 } | tee -a load-tests/RESULTS.md
-echo "raw output in $WORK"
+echo "raw output in $WORK (rounds.txt: round target rps p50 p99 non2xx cpu_us redis_us requests)"
