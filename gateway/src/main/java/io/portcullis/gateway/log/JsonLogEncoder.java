@@ -35,7 +35,7 @@ public final class JsonLogEncoder extends LogstashEncoder {
   private volatile boolean direct;
   private volatile ZoneId zone = ZoneId.systemDefault();
   private volatile Second second = new Second(Long.MIN_VALUE, "", "");
-  private byte[] lineSeparator = System.lineSeparator().getBytes(StandardCharsets.UTF_8);
+  private volatile byte[] lineSeparator = System.lineSeparator().getBytes(StandardCharsets.UTF_8);
 
   @Override
   public void start() {
