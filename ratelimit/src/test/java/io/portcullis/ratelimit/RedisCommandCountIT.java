@@ -100,6 +100,24 @@ class RedisCommandCountIT {
     assertThat(stats.get("eval")[0]).isEqualTo(1);
   }
 
+  @Test
+  void aForeignValueAtOneBucketFallsBackThereWithoutOpeningTheBreaker() {
+    RateLimitPolicy policy = RateLimitPolicy.parse("100/s");
+    Await.result(limiter.warmUp());
+    send(Request.cmd(Command.SET).arg("portcullis:rl:{org:foreign}").arg("not a bucket"));
+    for (int i = 0; i < 10; i++) {
+      assertThat(Await.result(limiter.acquire("org:foreign", policy)).outcome())
+          .isEqualTo(Outcome.LOCAL_ALLOWED);
+    }
+    assertThat(limiter.backendHealthy()).as("ten in a row, breaker still closed").isTrue();
+    assertThat(Await.result(limiter.acquire("org:other", policy)).outcome())
+        .isEqualTo(Outcome.ALLOWED);
+    assertThat(
+            Await.result(admin.send(Request.cmd(Command.GET).arg("portcullis:rl:{org:foreign}")))
+                .toString())
+        .isEqualTo("not a bucket");
+  }
+
   private void awaitHeartbeat() {
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
     while (System.nanoTime() < deadline) {

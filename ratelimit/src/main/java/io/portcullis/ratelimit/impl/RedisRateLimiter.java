@@ -183,7 +183,14 @@ public final class RedisRateLimiter implements RateLimiter {
             })
         .otherwise(
             err -> {
-              backendFailed(err);
+              if (err instanceof BucketCalls.NotABucket) {
+                // Redis answered: one key holds something else. That bucket falls back; the
+                // breaker, which is about Redis being reachable, is left alone.
+                metrics.backendError();
+                LOG.debug("{}", err.getMessage());
+              } else {
+                backendFailed(err);
+              }
               return fallback(limit);
             })
         .map(d -> record(limit, d));
