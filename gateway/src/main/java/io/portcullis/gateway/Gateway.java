@@ -50,6 +50,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -107,9 +108,29 @@ public final class Gateway {
         b.registry != null ? b.registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   }
 
-  /** The Vert.x instance a gateway runs on: one event loop per {@code PORTCULLIS_EVENT_LOOPS}. */
+  /**
+   * The Vert.x instance a gateway runs on: one event loop per {@code PORTCULLIS_EVENT_LOOPS}, on
+   * Netty's epoll transport unless {@code PORTCULLIS_TRANSPORT=nio} (Vert.x falls back to java.nio
+   * where epoll is unavailable; {@link #transportInUse} says which one runs).
+   */
   public static VertxOptions vertxOptions(GatewayConfig config) {
-    return new VertxOptions().setEventLoopPoolSize(config.server().eventLoops());
+    return new VertxOptions()
+        .setEventLoopPoolSize(config.server().eventLoops())
+        .setPreferNativeTransport(config.server().transport() == GatewayConfig.Transport.NATIVE);
+  }
+
+  /**
+   * {@code epoll} (or another native transport) or {@code nio}: what the event loops of {@code
+   * vertx} run on. Logged at startup; a requested native transport that did not load is a warning
+   * with the reason.
+   */
+  public static String transportInUse(Vertx vertx) {
+    return vertx.isNativeTransportEnabled() ? nativeName() : "nio";
+  }
+
+  private static String nativeName() {
+    String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+    return os.contains("linux") ? "epoll" : os.contains("mac") ? "kqueue" : "native";
   }
 
   public static Builder builder(GatewayConfig config) {
@@ -210,9 +231,27 @@ public final class Gateway {
                   "portcullis listening proxy_port={} admin_port={}",
                   proxyPort,
                   admin.actualPort());
+              logTransport(config);
               return this;
             })
         .recover(err -> stop().transform(ignored -> Future.failedFuture(err)));
+  }
+
+  private void logTransport(GatewayConfig config) {
+    String inUse = transportInUse(vertx);
+    int loops = config.server().eventLoops();
+    if (ownsVertx
+        && config.server().transport() == GatewayConfig.Transport.NATIVE
+        && !vertx.isNativeTransportEnabled()) {
+      LOG.warn(
+          "transport={} event_loops={}: the native transport is unavailable here ({}); running on"
+              + " java.nio",
+          inUse,
+          loops,
+          vertx.unavailableNativeTransportCause());
+    } else {
+      LOG.info("transport={} event_loops={}", inUse, loops);
+    }
   }
 
   /**

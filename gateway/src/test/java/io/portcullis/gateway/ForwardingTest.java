@@ -29,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -78,14 +79,10 @@ class ForwardingTest {
                 "PORTCULLIS_AUDIENCES", TestKeys.AUDIENCE,
                 "JWT_PUBLIC_KEYS_PEM", new JsonObject().put(keys.kid, keys.pem()).encode()),
             false);
-    gateway =
-        await(
-            Gateway.builder(config)
-                .vertx(vertx)
-                .clock(Clock.systemUTC())
-                .instances(2)
-                .build()
-                .start());
+    // The gateway owns its Vert.x here, built as in production (Gateway.vertxOptions): on Linux
+    // every framing case below runs on the epoll transport the jar ships. GatewayProxyTest runs
+    // its gateway on the test's java.nio Vert.x, so both transports carry real traffic in tests.
+    gateway = await(Gateway.builder(config).clock(Clock.systemUTC()).instances(2).build().start());
     client =
         WebClient.create(
             vertx,
@@ -105,6 +102,13 @@ class ForwardingTest {
             .request(method, path)
             .putHeader("Authorization", "Bearer " + keys.token("acme"))
             .send());
+  }
+
+  @Test
+  void theGatewayRunsOnTheNativeTransportOnLinux() {
+    boolean linux = System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("linux");
+    assertThat(Gateway.transportInUse(gateway.vertx())).isEqualTo(linux ? "epoll" : "nio");
+    assertThat(gateway.vertx().isNativeTransportEnabled()).isEqualTo(linux);
   }
 
   @ParameterizedTest

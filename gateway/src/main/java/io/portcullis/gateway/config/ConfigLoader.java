@@ -302,7 +302,8 @@ public final class ConfigLoader {
             duration(Setting.STARTUP_TIMEOUT, Defaults.STARTUP_TIMEOUT),
             raw(Setting.EVENT_LOOPS) == null
                 ? Defaults.eventLoops()
-                : Values.integer(label(Setting.EVENT_LOOPS), raw(Setting.EVENT_LOOPS), 1, 1024));
+                : Values.integer(label(Setting.EVENT_LOOPS), raw(Setting.EVENT_LOOPS), 1, 1024),
+            transport());
 
     return new GatewayConfig(
         listeners,
@@ -472,6 +473,17 @@ public final class ConfigLoader {
           "at most 1s: a request must never wait long on a Redis that does not answer");
     }
     return d;
+  }
+
+  private GatewayConfig.Transport transport() {
+    String text = string(Setting.TRANSPORT, Defaults.TRANSPORT);
+    return switch (text.trim().toLowerCase(Locale.ROOT)) {
+      case "native" -> GatewayConfig.Transport.NATIVE;
+      case "nio" -> GatewayConfig.Transport.NIO;
+      default ->
+          throw new ConfigException(
+              label(Setting.TRANSPORT), "bad value '" + text + "'; expected native or nio");
+    };
   }
 
   private FailureMode failureMode() {

@@ -183,6 +183,7 @@ public record GatewayConfig(
    * @param startupTimeout how long startup waits for its dependencies before exiting 1
    * @param eventLoops event-loop threads, each serving the proxy listener with its own upstream
    *     connection pool
+   * @param transport the socket layer under the event loops
    */
   public record Server(
       int maxHeaderSize,
@@ -193,5 +194,16 @@ public record GatewayConfig(
       Duration drainDelay,
       Duration shutdownTimeout,
       Duration startupTimeout,
-      int eventLoops) {}
+      int eventLoops,
+      Transport transport) {}
+
+  /** {@code PORTCULLIS_TRANSPORT}: which socket layer the event loops run on. */
+  public enum Transport {
+    /**
+     * Netty's epoll (JNI) on Linux, where the jar carries it; java.nio elsewhere, with a warning.
+     */
+    NATIVE,
+    /** java.nio everywhere: the fallback an operator can choose while troubleshooting. */
+    NIO
+  }
 }

@@ -118,6 +118,8 @@ public enum Setting {
   STARTUP_TIMEOUT("PORTCULLIS_STARTUP_TIMEOUT", "startup_timeout"),
   /** Event-loop threads; default one per available processor (the container's CPU limit). */
   EVENT_LOOPS("PORTCULLIS_EVENT_LOOPS", "event_loops"),
+  /** Socket layer of the event loops: native (epoll on Linux) or nio. */
+  TRANSPORT("PORTCULLIS_TRANSPORT", "transport"),
 
   // TLS on the proxy listener (YAML: a "tls" map with cert, key, reload_interval)
   /** PEM certificate chain of the proxy listener; with TLS_KEY it turns TLS on. */

@@ -80,6 +80,7 @@ class ConfigLoaderTest {
         Arguments.of(
             "bad_failure_mode",
             "rate_limit_on_redis_failure: bad value 'maybe'; expected local, open or closed"),
+        Arguments.of("bad_transport", "transport: bad value 'io_uring'; expected native or nio"),
         Arguments.of(
             "bad_override_subject",
             "rate_limit_overrides.tenant:acme: subject must start with org:, client:, sub: or ip:"),
@@ -247,6 +248,22 @@ class ConfigLoaderTest {
                 .server()
                 .eventLoops())
         .isEqualTo(3);
+    // epoll where the platform has it; nio on request
+    assertThat(c.server().transport()).isEqualTo(GatewayConfig.Transport.NATIVE);
+    assertThat(
+            ConfigLoader.parse(
+                    "upstream: http://up:9000\n",
+                    Map.of(
+                        "PORTCULLIS_ISSUERS",
+                        "i",
+                        "PORTCULLIS_AUDIENCES",
+                        "a",
+                        "PORTCULLIS_TRANSPORT",
+                        "NIO"),
+                    false)
+                .server()
+                .transport())
+        .isEqualTo(GatewayConfig.Transport.NIO);
     assertThat(c.rateLimits().defaultPolicy())
         .isEqualTo(RateLimitPolicy.parse(Defaults.RATE_LIMIT));
     assertThat(c.rateLimits().authFailureLimit())

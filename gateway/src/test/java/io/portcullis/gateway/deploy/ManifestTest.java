@@ -115,6 +115,7 @@ class ManifestTest {
           "PORTCULLIS_SHUTDOWN_TIMEOUT",
           "PORTCULLIS_STARTUP_TIMEOUT",
           "PORTCULLIS_EVENT_LOOPS",
+          "PORTCULLIS_TRANSPORT",
           // TLS on the proxy listener
           "PORTCULLIS_TLS_CERT",
           "PORTCULLIS_TLS_KEY",

@@ -1,0 +1,72 @@
+package io.portcullis.gateway;
+
+import static io.portcullis.gateway.support.Http.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.portcullis.gateway.config.ConfigLoader;
+import io.portcullis.gateway.config.GatewayConfig;
+import io.portcullis.gateway.support.TestKeys;
+import io.portcullis.gateway.support.TestUpstream;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import java.time.Clock;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code PORTCULLIS_TRANSPORT=nio} puts the gateway's own Vert.x on java.nio, and it serves as
+ * before. (The default, epoll on Linux, carries ForwardingTest's traffic.)
+ */
+class TransportTest {
+  Vertx vertx;
+  TestUpstream upstream;
+  final TestKeys keys = new TestKeys("k1");
+
+  @BeforeEach
+  void start() {
+    vertx = Vertx.vertx();
+    upstream = await(new TestUpstream().start(vertx));
+  }
+
+  @AfterEach
+  void stop() {
+    await(vertx.close());
+  }
+
+  @Test
+  void nioOnRequestServesTraffic() {
+    GatewayConfig config =
+        ConfigLoader.parse(
+            "port: 0\nadmin_port: 0\nadmin_host: 127.0.0.1\nupstream: " + upstream.url() + "\n",
+            Map.of(
+                "PORTCULLIS_ISSUERS",
+                TestKeys.ISSUER,
+                "PORTCULLIS_AUDIENCES",
+                TestKeys.AUDIENCE,
+                "JWT_PUBLIC_KEYS_PEM",
+                new JsonObject().put(keys.kid, keys.pem()).encode(),
+                "PORTCULLIS_TRANSPORT",
+                "nio"),
+            false);
+    Gateway gateway = await(Gateway.builder(config).clock(Clock.systemUTC()).build().start());
+    try {
+      assertThat(gateway.vertx().isNativeTransportEnabled()).isFalse();
+      assertThat(Gateway.transportInUse(gateway.vertx())).isEqualTo("nio");
+      HttpResponse<Buffer> r =
+          await(
+              WebClient.create(vertx)
+                  .get(gateway.proxyPort(), "127.0.0.1", "/anything")
+                  .putHeader("Authorization", "Bearer " + keys.token("acme"))
+                  .send());
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(upstream.received).isNotEmpty();
+    } finally {
+      await(gateway.stop());
+    }
+  }
+}
