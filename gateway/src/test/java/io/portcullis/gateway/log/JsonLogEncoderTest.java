@@ -126,6 +126,9 @@ class JsonLogEncoderTest {
     }
     assertThat(inner).hasSize(1);
     var console = (OutputStreamAppender<?>) inner.get(0);
+    // buffered, flushed by the disruptor at the end of each batch (BufferedConsoleAppenderTest)
+    assertThat(console).isInstanceOf(BufferedConsoleAppender.class);
+    assertThat(console.isImmediateFlush()).isFalse();
     assertThat(console.getEncoder()).isInstanceOf(JsonLogEncoder.class);
     assertThat(((JsonLogEncoder) console.getEncoder()).direct()).isTrue();
     shipped.stop();
