@@ -49,7 +49,8 @@ if [ ! -f gateway/target/portcullis.jar ] || [ ! -f load-tests/target/portcullis
   ./mvnw -q -B -DskipTests package
 fi
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=scripts/gateway.sh
+. load-tests/scripts/gateway.sh
 wait_http() { # url expected-status seconds
   for _ in $(seq 1 $(( $3 * 10 ))); do
     [ "$(curl -s -o /dev/null -w '%{http_code}' "$1" || true)" = "$2" ] && return 0
@@ -61,11 +62,9 @@ wait_http() { # url expected-status seconds
 WORK=$ROOT/load-tests/out/$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$WORK"
 PIDS=()
-NGINX_UP=0
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  # nginx daemonizes: stop it through its own pid file, or its workers outlive the run
-  [ "$NGINX_UP" = 1 ] && nginx -c "$WORK/nginx.conf" -p "$WORK" -s quit 2>/dev/null || true
+  stop_nginx
   wait 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -73,29 +72,7 @@ trap cleanup EXIT
 java -jar load-tests/target/portcullis-load-tests.jar "$WORK" 2000 100 https://idp.bench.local/ bench-api >/dev/null
 export TOKENS_LUA=$WORK/tokens.lua
 
-UP=$(free_port); NGX=$(free_port)
-cat >"$WORK/nginx.conf" <<NGINX
-worker_processes auto;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  upstream backend { server 127.0.0.1:$UP; keepalive 128; }
-  # the upstream every run targets: a fixed 200 with a small body
-  server { listen 127.0.0.1:$UP; keepalive_requests 1000000; location / { return 200 "ok\n"; } }
-  # nginx as a plain reverse proxy, the baseline
-  server {
-    listen 127.0.0.1:$NGX; keepalive_requests 1000000;
-    location / {
-      proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection "";
-      proxy_set_header X-Forwarded-For \$remote_addr;
-    }
-  }
-}
-NGINX
-nginx -c "$WORK/nginx.conf" -p "$WORK"
-NGINX_UP=1
+start_nginx
 wait_http "http://127.0.0.1:$UP/" 200 10
 
 # wrk output → "rps p50_ms p99_ms"
@@ -115,13 +92,7 @@ start_portcullis() { # name extra-env...: started in the background, PORT[name] 
   local name=$1; shift
   local port admin
   port=$(free_port); admin=$(free_port)
-  env -i PATH="$PATH" HOME="$HOME" \
-    PORTCULLIS_PORT="$port" PORTCULLIS_ADMIN_PORT="$admin" PORTCULLIS_ADMIN_HOST=127.0.0.1 \
-    PORTCULLIS_UPSTREAM="http://127.0.0.1:$UP" \
-    JWT_PUBLIC_KEYS_PEM="$(cat "$WORK/keys.json")" JWT_KEY_ID_CURRENT=bench-rs256 \
-    PORTCULLIS_ISSUERS=https://idp.bench.local/ PORTCULLIS_AUDIENCES=bench-api \
-    PORTCULLIS_AUTH_FAILURE_LIMIT=off PORTCULLIS_DATA_DIR="$WORK/data-$name" \
-    "$@" java -Xms512m -Xmx512m -jar gateway/target/portcullis.jar >"$WORK/portcullis-$name.log" 2>&1 &
+  launch_gateway gateway/target/portcullis.jar "$name" "$port" "$admin" "" "$@"
   PIDS+=($!)
   PID[$name]=$!
   PORT[$name]=$port
@@ -143,8 +114,6 @@ warm() { # name url: warm the JIT and the verified-token cache until throughput 
   WARMUP[$1]=$trail
 }
 
-# CPU time of a process in clock ticks (user + system), for CPU per request
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 HZ=$(getconf CLK_TCK)
 
 # One window of one server: appends "round name rps p50 p99 non2xx cpu_us redis_us" to ROUNDS_TXT

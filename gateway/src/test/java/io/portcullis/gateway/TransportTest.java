@@ -3,13 +3,12 @@ package io.portcullis.gateway;
 import static io.portcullis.gateway.support.Http.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.portcullis.gateway.config.ConfigLoader;
 import io.portcullis.gateway.config.GatewayConfig;
+import io.portcullis.gateway.support.TestGateways;
 import io.portcullis.gateway.support.TestKeys;
 import io.portcullis.gateway.support.TestUpstream;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.time.Clock;
@@ -41,18 +40,8 @@ class TransportTest {
   @Test
   void nioOnRequestServesTraffic() {
     GatewayConfig config =
-        ConfigLoader.parse(
-            "port: 0\nadmin_port: 0\nadmin_host: 127.0.0.1\nupstream: " + upstream.url() + "\n",
-            Map.of(
-                "PORTCULLIS_ISSUERS",
-                TestKeys.ISSUER,
-                "PORTCULLIS_AUDIENCES",
-                TestKeys.AUDIENCE,
-                "JWT_PUBLIC_KEYS_PEM",
-                new JsonObject().put(keys.kid, keys.pem()).encode(),
-                "PORTCULLIS_TRANSPORT",
-                "nio"),
-            false);
+        TestGateways.config(
+            "upstream: " + upstream.url() + "\n", keys, Map.of("PORTCULLIS_TRANSPORT", "nio"));
     Gateway gateway = await(Gateway.builder(config).clock(Clock.systemUTC()).build().start());
     try {
       assertThat(gateway.vertx().isNativeTransportEnabled()).isFalse();
