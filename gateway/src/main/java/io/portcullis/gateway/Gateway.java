@@ -239,19 +239,36 @@ public final class Gateway {
 
   private void logTransport(GatewayConfig config) {
     String inUse = transportInUse(vertx);
+    Throwable cause = vertx.unavailableNativeTransportCause();
     int loops = config.server().eventLoops();
-    if (ownsVertx
-        && config.server().transport() == GatewayConfig.Transport.NATIVE
-        && !vertx.isNativeTransportEnabled()) {
+    if (nativeMissing(config.server().transport(), inUse, cause)) {
       LOG.warn(
           "transport={} event_loops={}: the native transport is unavailable here ({}); running on"
               + " java.nio",
           inUse,
           loops,
-          vertx.unavailableNativeTransportCause());
+          rootCause(cause).toString());
     } else {
       LOG.info("transport={} event_loops={}", inUse, loops);
     }
+  }
+
+  /** The innermost cause: Netty's loader wraps the reason (no library, no writable dir) deeply. */
+  private static Throwable rootCause(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root;
+  }
+
+  /**
+   * Whether a native transport was asked for and did not load. Vert.x reports a cause only when it
+   * tried; a Vert.x told to use java.nio (by {@code PORTCULLIS_TRANSPORT=nio}, or an embedding
+   * application's own instance) has none, and that is no warning.
+   */
+  static boolean nativeMissing(GatewayConfig.Transport requested, String inUse, Throwable cause) {
+    return requested == GatewayConfig.Transport.NATIVE && "nio".equals(inUse) && cause != null;
   }
 
   /**

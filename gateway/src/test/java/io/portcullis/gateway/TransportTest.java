@@ -38,6 +38,23 @@ class TransportTest {
   }
 
   @Test
+  void onlyANativeTransportThatWasAskedForAndFailedIsAWarning() {
+    Throwable cause = new UnsatisfiedLinkError("no libnetty_transport_native_epoll in /tmp");
+    assertThat(Gateway.nativeMissing(GatewayConfig.Transport.NATIVE, "nio", cause)).isTrue();
+    assertThat(Gateway.nativeMissing(GatewayConfig.Transport.NATIVE, "epoll", null)).isFalse();
+    // java.nio by choice: the operator's (PORTCULLIS_TRANSPORT=nio) or an embedding Vert.x's
+    assertThat(Gateway.nativeMissing(GatewayConfig.Transport.NIO, "nio", cause)).isFalse();
+    assertThat(Gateway.nativeMissing(GatewayConfig.Transport.NATIVE, "nio", null)).isFalse();
+  }
+
+  @Test
+  void aJavaNioVertxReportsNoCauseSoItIsNoWarning() {
+    // the test's own Vert.x: default options, java.nio
+    assertThat(vertx.isNativeTransportEnabled()).isFalse();
+    assertThat(vertx.unavailableNativeTransportCause()).isNull();
+  }
+
+  @Test
   void nioOnRequestServesTraffic() {
     GatewayConfig config =
         TestGateways.config(
