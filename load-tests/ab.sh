@@ -44,11 +44,6 @@ java -jar load-tests/target/portcullis-load-tests.jar "$WORK" 2000 100 https://i
 export TOKENS_LUA=$WORK/tokens.lua
 
 PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  stop_nginx
-  wait 2>/dev/null || true
-}
 trap cleanup EXIT
 start_nginx
 

@@ -13,19 +13,20 @@
 # Throughput and p99 are measured at saturation (-c connections, no pause); latency is also
 # compared at equal offered load (every connection pauses PACE_MS between requests).
 #
-#   load-tests/bench.sh [--duration 10] [--rounds 6] [--connections 64] [--threads 2]
-#                       [--only proxy|ratelimit]
+#   load-tests/bench.sh [--duration 10] [--rounds 6] [--paced-rounds 3] [--connections 64]
+#                       [--threads 2] [--only proxy|ratelimit]
 #
 # Loopback only, bounded in time: each wrk run lasts --duration seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-DURATION=10 ROUNDS=6 CONNECTIONS=64 THREADS=2 ONLY=all
+DURATION=10 ROUNDS=6 PACED_ROUNDS=3 CONNECTIONS=64 THREADS=2 ONLY=all
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION=$2; shift 2 ;;
     --rounds) ROUNDS=$2; shift 2 ;;
+    --paced-rounds) PACED_ROUNDS=$2; shift 2 ;;
     --connections) CONNECTIONS=$2; shift 2 ;;
     --threads) THREADS=$2; shift 2 ;;
     --only) ONLY=$2; shift 2 ;;
@@ -62,11 +63,6 @@ wait_http() { # url expected-status seconds
 WORK=$ROOT/load-tests/out/$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$WORK"
 PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  stop_nginx
-  wait 2>/dev/null || true
-}
 trap cleanup EXIT
 
 java -jar load-tests/target/portcullis-load-tests.jar "$WORK" 2000 100 https://idp.bench.local/ bench-api >/dev/null
@@ -118,7 +114,9 @@ HZ=$(getconf CLK_TCK)
 
 # One window of one server: appends "round name rps p50 p99 non2xx cpu_us redis_us" to ROUNDS_TXT
 ROUNDS_TXT=$WORK/rounds.txt
+PACED_TXT=$WORK/paced.txt
 : >"$ROUNDS_TXT"
+: >"$PACED_TXT"
 measure() { # round name url
   local pid=${PID[$2]:-} rpid=${REDIS_PID:-} before=0 after=0 rbefore=0 rafter=0 reqs line cpu=- rcpu=-
   [ -n "$pid" ] && before=$(ticks "$pid")
@@ -171,8 +169,12 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 [ -n "${REDIS_PID:-}" ] && redis-cli -p "$RPORT" INFO commandstats >"$WORK/redis-commandstats.txt"
 if [ -n "${PORT[portcullis]:-}" ]; then
-  R[nginx_paced]=$(paced nginx-paced "${URL[nginx]}")
-  R[portcullis_paced]=$(paced portcullis-paced "${URL[portcullis]}")
+  # Latency at equal offered load, in --paced-rounds alternating pairs (one window is too noisy
+  # on a shared machine): PACED_TXT gets "round target rps p50 p99".
+  for r in $(seq 1 "$PACED_ROUNDS"); do
+    if [ $((r % 2)) = 1 ]; then order="nginx portcullis"; else order="portcullis nginx"; fi
+    for t in $order; do echo "$r $t $(paced "$t-paced-$r" "${URL[$t]}")" >>"$PACED_TXT"; done
+  done
 fi
 
 # ---- report -----------------------------------------------------------------------------------
@@ -194,7 +196,7 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs || echo unknown)
   echo
   echo "Machine: $(nproc) cores ($CPU), $(free -g | awk '/Mem:/ {print $2}') GiB, $(java -version 2>&1 | head -1)."
   echo "Everything (wrk, nginx, upstream, Portcullis, Redis) on the same machine over loopback."
-  echo "Command: \`load-tests/bench.sh --duration $DURATION --rounds $ROUNDS --connections $CONNECTIONS --threads $THREADS --only $ONLY\`"
+  echo "Command: \`load-tests/bench.sh --duration $DURATION --rounds $ROUNDS --paced-rounds $PACED_ROUNDS --connections $CONNECTIONS --threads $THREADS --only $ONLY\`"
   echo "(wrk -t$THREADS -c$CONNECTIONS --latency, 2000 RS256 tokens over 100 tenants rotating; every server up for the whole run, warmed in 10 s windows until two agree within 5 %, then $ROUNDS rounds of one ${DURATION} s window per server in rotating order; medians over the rounds)."
   echo
   echo "| run | requests/s | p50 ms | p99 ms | non-2xx | Portcullis CPU µs/request | requests/s per round | warm-up windows (requests/s) |"
@@ -208,7 +210,11 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs || echo unknown)
     echo
     echo "- Portcullis / nginx throughput at saturation, median of the per-round ratios: **${m}×** (range $lo–$hi over $ROUNDS rounds; target ≥ 0.5×)."
     echo "- p99 at saturation (medians): Portcullis − nginx = **$(awk -v a="$(median portcullis 5)" -v b="$(median nginx 5)" 'BEGIN{printf "%.2f", a-b}') ms** (target ≤ 2 ms)."
-    echo "- At equal offered load (each of $CONNECTIONS connections pauses ${PACE_MS} ms between requests, ${DURATION} s): nginx $(field nginx_paced 1) requests/s, p50 $(field nginx_paced 2) ms, p99 $(field nginx_paced 3) ms; Portcullis $(field portcullis_paced 1) requests/s, p50 $(field portcullis_paced 2) ms, p99 $(field portcullis_paced 3) ms: p99 difference **$(awk -v a="$(field portcullis_paced 3)" -v b="$(field nginx_paced 3)" 'BEGIN{printf "%.2f", a-b}') ms**."
+    paced_med() { awk -v t="$1" -v c="$2" '$2 == t {print $c}' "$PACED_TXT" | sort -g |
+      awk '{v[NR]=$1} END { if (NR == 0) { print "n/a"; exit } printf "%.2f\n", (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2 }'; }
+    PACED_DIFFS=$(awk '$2 == "nginx" {n[$1]=$5} $2 == "portcullis" {p[$1]=$5}
+      END { for (r in p) if (r in n) printf "%.2f\n", p[r]-n[r] }' "$PACED_TXT" | sort -g)
+    echo "- At equal offered load (each of $CONNECTIONS connections pauses ${PACE_MS} ms between requests; $PACED_ROUNDS alternating pairs of ${DURATION} s windows, medians): nginx $(paced_med nginx 3 | cut -d. -f1) requests/s, p50 $(paced_med nginx 4) ms, p99 $(paced_med nginx 5) ms; Portcullis $(paced_med portcullis 3 | cut -d. -f1) requests/s, p50 $(paced_med portcullis 4) ms, p99 $(paced_med portcullis 5) ms: p99 difference per pair $(echo $PACED_DIFFS | tr ' ' '/') ms, median **$(echo "$PACED_DIFFS" | awk '{v[NR]=$1} END { if (NR == 0) { print "n/a"; exit } printf "%.2f", (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2 }') ms** (target ≤ 2 ms)."
   fi
   if [ -n "${PORT[rl_redis]:-}" ]; then
     # Round trips are EVALSHA calls (one carries every decision of one event-loop pass); the
@@ -222,4 +228,4 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs || echo unknown)
     echo "- Redis round trips per request (EVALSHA calls in INFO commandstats over the measured rounds; one call decides every request of one event-loop pass): **$(awk -v a="${TRIPS:-0}" -v b="$REQS" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')** (${TRIPS:-0} / $REQS); commands executed per request including those inside the Lua script: $(awk -v a="$CMDS" -v b="$REQS" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')."
   fi
 } | tee -a load-tests/RESULTS.md
-echo "raw output in $WORK (rounds.txt: round target rps p50 p99 non2xx cpu_us redis_us requests)"
+echo "raw output in $WORK (rounds.txt: round target rps p50 p99 non2xx cpu_us redis_us requests; paced.txt: round target rps p50 p99 non2xx)"

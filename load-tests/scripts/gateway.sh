@@ -51,3 +51,10 @@ NGINX
 }
 
 stop_nginx() { [ -f "$WORK/nginx.pid" ] && nginx -c "$WORK/nginx.conf" -p "$WORK" -s quit 2>/dev/null || true; }
+
+# cleanup: stops every pid in PIDS and nginx; the scripts trap it on EXIT
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  stop_nginx
+  wait 2>/dev/null || true
+}
