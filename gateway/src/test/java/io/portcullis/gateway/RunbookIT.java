@@ -455,6 +455,22 @@ class RunbookIT {
                   });
         });
     s.put(
+        "Tenant misbehaving #6",
+        b -> {
+          // acme was resumed by #4: nothing is suspended now, and acme is listed as active
+          // (it still holds state: the 10/s override of #2 and its resume).
+          JsonObject suspended = run(b, healthy, Map.of()).statusesAre(200).json(0);
+          assertThat(suspended.getJsonArray("tenants")).isEmpty();
+          JsonObject active = adminJson(healthy, "/admin/v1/tenants?state=active");
+          assertThat(active.getJsonArray("tenants").stream().map(JsonObject.class::cast))
+              .anySatisfy(
+                  t -> {
+                    assertThat(t.getString("org")).isEqualTo("acme");
+                    assertThat(t.getString("state_reason")).isEqualTo("INC-125 client fixed");
+                    assertThat(t.getString("rate_limit")).isEqualTo("10/s");
+                  });
+        });
+    s.put(
         "Proxy down or not ready #1",
         b -> {
           // The pod whose JWT_KEY_ID_CURRENT is missing: live but not ready.

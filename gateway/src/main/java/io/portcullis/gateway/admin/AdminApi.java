@@ -39,6 +39,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -174,6 +175,7 @@ public final class AdminApi {
     r.get("/revocations").handler(call("revocations.listed", this::listRevocations));
     r.post("/tenants/:org/suspend").handler(call("tenant.suspended", ctx -> suspend(ctx, true)));
     r.post("/tenants/:org/resume").handler(call("tenant.resumed", ctx -> suspend(ctx, false)));
+    r.get("/tenants").handler(call("tenants.listed", this::listTenants));
     r.get("/tenants/:org").handler(call("tenant.viewed", this::viewTenant));
     r.get("/rate-limits").handler(call("ratelimit.override_viewed", this::listOverrides));
     r.get("/rate-limits/:subject").handler(call("ratelimit.override_viewed", this::getOverride));
@@ -438,30 +440,53 @@ public final class AdminApi {
         200);
   }
 
-  private void viewTenant(RoutingContext ctx) {
-    String org = pathOrg(ctx);
+  /**
+   * Every tenant the gateway holds state for: a suspension (current or resumed), a sessions
+   * cut-off, or an {@code org:} rate-limit override from the admin API or {@code
+   * RL_OVERRIDES_JSON}. On-call finds "a tenant suspended that nobody remembers suspending" here
+   * without knowing its id. The gateway learns tenants from tokens and keeps no roster, so a tenant
+   * without such state is not listed. {@code state=suspended|active} filters; sorted by org.
+   */
+  private void listTenants(RoutingContext ctx) {
+    String wanted = ctx.queryParams().get("state");
+    if (wanted != null && !wanted.equals("suspended") && !wanted.equals("active")) {
+      throw bad("state", "must be suspended or active");
+    }
+    int limit = intParam(ctx, "limit", DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
     Snapshot snapshot = state.snapshot();
-    StateEntry suspension = snapshot.entries(Kind.SUSPENSION).get(org);
-    StateEntry cutoff = snapshot.entries(Kind.TENANT).get(org);
-    StateEntry override = snapshot.override("org:" + org);
-    RateLimitPolicy configured = configuredLimits.overrides().get("org:" + org);
-    RateLimitPolicy fallback = configured != null ? configured : configuredLimits.defaultPolicy();
-    // admin override > RL_OVERRIDES_JSON > PORTCULLIS_RATE_LIMIT, the order the limiter applies
-    String limitSource =
-        override != null
-            ? "override"
-            : configured != null ? "RL_OVERRIDES_JSON" : fallback == null ? null : "default";
+    Set<String> orgs = new TreeSet<>();
+    orgs.addAll(snapshot.entries(Kind.SUSPENSION).keySet());
+    orgs.addAll(snapshot.entries(Kind.TENANT).keySet());
+    snapshot.entries(Kind.OVERRIDE).values().stream()
+        .filter(StateEntry::active)
+        .map(e -> orgOf(e.key()))
+        .filter(Objects::nonNull)
+        .forEach(orgs::add);
+    configuredLimits.overrides().keySet().stream()
+        .map(AdminApi::orgOf)
+        .filter(Objects::nonNull)
+        .forEach(orgs::add);
+    List<JsonObject> matching = new ArrayList<>();
+    for (String org : orgs) {
+      JsonObject tenant = tenantSummary(snapshot, org);
+      if (wanted == null || wanted.equals(tenant.getString("state"))) {
+        matching.add(tenant);
+      }
+    }
+    JsonArray items = new JsonArray();
+    matching.stream().limit(limit).forEach(items::add);
     JsonObject body =
         new JsonObject()
-            .put("org", org)
-            .put("state", suspension != null && suspension.active() ? "suspended" : "active")
-            .put("state_reason", suspension == null ? null : suspension.reason())
-            .put("state_since", suspension == null ? null : str(suspension.committedAt()))
-            .put("sessions_revoked_before", cutoff == null ? null : str(cutoff.cutoff()))
-            .put(
-                "rate_limit",
-                override != null ? override.limit() : fallback == null ? null : fallback.toString())
-            .put("rate_limit_source", limitSource);
+            .put("tenants", items)
+            .put("total", matching.size())
+            .put("truncated", matching.size() > limit)
+            .put("revision", snapshot.revision());
+    read(ctx, event(ctx, "tenants.listed", "tenants", null, null), body);
+  }
+
+  private void viewTenant(RoutingContext ctx) {
+    String org = pathOrg(ctx);
+    JsonObject body = tenantSummary(state.snapshot(), org);
     AuditEvent ev = event(ctx, "tenant.viewed", "org:" + org, org, null);
     auditRead(ev)
         .compose(v -> state.recentAudit(org, RECENT_EVENTS))
@@ -478,6 +503,30 @@ public final class AdminApi {
                     200,
                     body.put("recent_events", null)
                         .put("recent_events_error", "the audit store cannot be read now")));
+  }
+
+  /** A tenant's state and effective per-tenant limit, as both tenant views show it. */
+  private JsonObject tenantSummary(Snapshot snapshot, String org) {
+    StateEntry suspension = snapshot.entries(Kind.SUSPENSION).get(org);
+    StateEntry cutoff = snapshot.entries(Kind.TENANT).get(org);
+    StateEntry override = snapshot.override("org:" + org);
+    RateLimitPolicy configured = configuredLimits.overrides().get("org:" + org);
+    RateLimitPolicy fallback = configured != null ? configured : configuredLimits.defaultPolicy();
+    // admin override > RL_OVERRIDES_JSON > PORTCULLIS_RATE_LIMIT, the order the limiter applies
+    String limitSource =
+        override != null
+            ? "override"
+            : configured != null ? "RL_OVERRIDES_JSON" : fallback == null ? null : "default";
+    return new JsonObject()
+        .put("org", org)
+        .put("state", suspension != null && suspension.active() ? "suspended" : "active")
+        .put("state_reason", suspension == null ? null : suspension.reason())
+        .put("state_since", suspension == null ? null : str(suspension.committedAt()))
+        .put("sessions_revoked_before", cutoff == null ? null : str(cutoff.cutoff()))
+        .put(
+            "rate_limit",
+            override != null ? override.limit() : fallback == null ? null : fallback.toString())
+        .put("rate_limit_source", limitSource);
   }
 
   // ---- rate-limit overrides -------------------------------------------------------------------

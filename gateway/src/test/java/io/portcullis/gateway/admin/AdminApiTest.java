@@ -391,6 +391,53 @@ class AdminApiTest {
     assertThat(get("/tenants/acme").bodyAsJsonObject().getString("state")).isEqualTo("active");
   }
 
+  @Test
+  void theTenantListFindsASuspendedTenantWithoutKnowingItsId() {
+    JsonObject initially = get("/tenants").bodyAsJsonObject();
+    assertThat(
+            initially.getJsonArray("tenants").stream().map(t -> ((JsonObject) t).getString("org")))
+        .containsExactly("envtenant"); // RL_OVERRIDES_JSON names it
+    assertThat(get("/tenants?state=suspended").bodyAsJsonObject().getJsonArray("tenants"))
+        .isEmpty();
+
+    post("/tenants/acme/suspend", new JsonObject().put("reason", "abuse"));
+    post("/revocations", new JsonObject().put("org", "beta").put("reason", "leak"));
+    call(HttpMethod.PUT, "/rate-limits/org:gamma", SECRET, new JsonObject().put("limit", "5/s"));
+    post("/tenants/delta/suspend", new JsonObject().put("reason", "hold"));
+    post("/tenants/delta/resume", new JsonObject().put("reason", "released"));
+
+    JsonObject suspended = get("/tenants?state=suspended").bodyAsJsonObject();
+    assertThat(suspended.getInteger("total")).isEqualTo(1);
+    JsonObject acme = suspended.getJsonArray("tenants").getJsonObject(0);
+    assertThat(acme.getString("org")).isEqualTo("acme");
+    assertThat(acme.getString("state_reason")).isEqualTo("abuse");
+    assertThat(acme.getString("state_since")).isEqualTo(NOW.toString());
+
+    JsonObject all = get("/tenants").bodyAsJsonObject();
+    List<String> orgs = new ArrayList<>();
+    all.getJsonArray("tenants").forEach(t -> orgs.add(((JsonObject) t).getString("org")));
+    assertThat(orgs).containsExactly("acme", "beta", "delta", "envtenant", "gamma");
+    JsonObject beta = all.getJsonArray("tenants").getJsonObject(1);
+    assertThat(beta.getString("state")).isEqualTo("active");
+    assertThat(beta.getString("sessions_revoked_before")).isEqualTo(NOW.toString());
+    assertThat(all.getJsonArray("tenants").getJsonObject(2).getString("state")).isEqualTo("active");
+    JsonObject gamma = all.getJsonArray("tenants").getJsonObject(4);
+    assertThat(gamma.getString("rate_limit")).isEqualTo("5/s");
+    assertThat(gamma.getString("rate_limit_source")).isEqualTo("override");
+    assertThat(get("/tenants?state=active").bodyAsJsonObject().getInteger("total")).isEqualTo(4);
+
+    JsonObject firstTwo = get("/tenants?limit=2").bodyAsJsonObject();
+    assertThat(firstTwo.getJsonArray("tenants")).hasSize(2);
+    assertThat(firstTwo.getInteger("total")).isEqualTo(5);
+    assertThat(firstTwo.getBoolean("truncated")).isTrue();
+    assertBad(get("/tenants?state=decommissioned"), "state");
+    assertBad(get("/tenants?limit=0"), "limit");
+    assertThat(audit())
+        .filteredOn(e -> e.action().equals("tenants.listed"))
+        .extracting(AuditEvent::outcome)
+        .contains("success", "invalid");
+  }
+
   // ---- rate-limit overrides -------------------------------------------------------------------
 
   @Test
