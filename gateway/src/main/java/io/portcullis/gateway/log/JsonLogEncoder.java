@@ -32,10 +32,20 @@ import net.logstash.logback.fieldnames.LogstashFieldNames;
 public final class JsonLogEncoder extends LogstashEncoder {
   private static final String IGNORE = "[ignore]";
 
+  /**
+   * The log thread's line buffer, reused: the access log is one line per request, and a fresh
+   * builder per line (grown once, copied to a String, then to bytes) was the largest allocation
+   * left on the request path's account (async-profiler, load-tests/RESULTS.md, 2026-12-06).
+   */
+  private static final ThreadLocal<StringBuilder> BUILDER =
+      ThreadLocal.withInitial(() -> new StringBuilder(1024));
+
+  private static final int MAX_KEPT_CAPACITY = 16 * 1024;
+
   private volatile boolean direct;
   private volatile ZoneId zone = ZoneId.systemDefault();
   private volatile Second second = new Second(Long.MIN_VALUE, "", "");
-  private volatile byte[] lineSeparator = System.lineSeparator().getBytes(StandardCharsets.UTF_8);
+  private volatile String lineSeparator = System.lineSeparator();
 
   @Override
   public void start() {
@@ -44,10 +54,7 @@ public final class JsonLogEncoder extends LogstashEncoder {
         getTimeZone() == null
             ? ZoneId.systemDefault()
             : TimeZone.getTimeZone(getTimeZone()).toZoneId();
-    lineSeparator =
-        getLineSeparator() == null
-            ? new byte[0]
-            : getLineSeparator().getBytes(StandardCharsets.UTF_8);
+    lineSeparator = getLineSeparator() == null ? "" : getLineSeparator();
     direct = shippedLayout();
   }
 
@@ -73,7 +80,8 @@ public final class JsonLogEncoder extends LogstashEncoder {
   }
 
   private byte[] write(ILoggingEvent event, AccessLine line) {
-    StringBuilder out = new StringBuilder(512);
+    StringBuilder out = BUILDER.get();
+    out.setLength(0);
     out.append("{\"time\":\"");
     timestamp(out, event.getInstant());
     out.append("\",\"message\":");
@@ -86,10 +94,12 @@ public final class JsonLogEncoder extends LogstashEncoder {
     JsonText.string(out, event.getLevel().toString());
     line.appendMembers(out);
     out.append('}');
-    byte[] json = out.toString().getBytes(StandardCharsets.UTF_8);
-    byte[] bytes = new byte[json.length + lineSeparator.length];
-    System.arraycopy(json, 0, bytes, 0, json.length);
-    System.arraycopy(lineSeparator, 0, bytes, json.length, lineSeparator.length);
+    out.append(lineSeparator);
+    // Latin-1 text: one copy to the String, one (intrinsic) to UTF-8 bytes
+    byte[] bytes = out.toString().getBytes(StandardCharsets.UTF_8);
+    if (out.capacity() > MAX_KEPT_CAPACITY) {
+      BUILDER.remove(); // one huge line (a long path) does not pin its buffer for good
+    }
     return bytes;
   }
 

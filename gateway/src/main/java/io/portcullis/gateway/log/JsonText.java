@@ -24,9 +24,18 @@ final class JsonText {
     }
     out.append('"');
     int n = s.length();
-    for (int i = 0; i < n; i++) {
+    int clean = 0;
+    while (clean < n && plain(s.charAt(clean))) {
+      clean++;
+    }
+    if (clean == n) {
+      out.append(s).append('"'); // the usual case: one bulk copy instead of a char at a time
+      return;
+    }
+    out.append(s, 0, clean);
+    for (int i = clean; i < n; i++) {
       char c = s.charAt(i);
-      if (c >= 0x20 && c != '"' && c != '\\' && !Character.isSurrogate(c)) {
+      if (plain(c)) {
         out.append(c);
       } else if (c == '"' || c == '\\') {
         out.append('\\').append(c);
@@ -37,6 +46,11 @@ final class JsonText {
       }
     }
     out.append('"');
+  }
+
+  /** Written as itself: not a control character, quote, backslash or surrogate. */
+  private static boolean plain(char c) {
+    return c >= 0x20 && c != '"' && c != '\\' && !Character.isSurrogate(c);
   }
 
   private static void control(StringBuilder out, char c) {
