@@ -7,6 +7,7 @@ import io.portcullis.gateway.config.Defaults;
 import io.portcullis.gateway.http.ErrorCode;
 import io.portcullis.gateway.http.FailureResponder;
 import io.portcullis.gateway.http.GatewayFailure;
+import io.portcullis.gateway.http.Ids;
 import io.portcullis.gateway.state.AuditEvent;
 import io.portcullis.gateway.state.AuditQuery;
 import io.portcullis.gateway.state.AuditStream;
@@ -64,8 +65,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class AdminApi {
   private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
-  static final Pattern ORG = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
-  private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
   private static final Pattern IDENT = Pattern.compile("[^\\p{Cntrl}\\s]{1,256}");
   private static final Pattern ACTION = Pattern.compile("[a-z_.]{1,64}");
   private static final Pattern SUBJECT = Pattern.compile("(org|client|sub|ip):(.+)");
@@ -402,8 +401,8 @@ public final class AdminApi {
   private void listRevocations(RoutingContext ctx) {
     String org = ctx.queryParams().get("org");
     String sub = ctx.queryParams().get("sub");
-    if (org != null && !ORG.matcher(org).matches()) {
-      throw bad("org", "must match [A-Za-z0-9._:-]{1,128}");
+    if (org != null && !Ids.wellFormed(org)) {
+      throw bad("org", "must match " + Ids.PATTERN);
     }
     int limit = intParam(ctx, "limit", DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
     Snapshot snapshot = state.snapshot();
@@ -609,7 +608,7 @@ public final class AdminApi {
     String value = m.group(2);
     boolean ok =
         switch (m.group(1)) {
-          case "org" -> ORG.matcher(value).matches();
+          case "org" -> Ids.wellFormed(value);
           case "ip" -> IP.matcher(value).matches();
           default -> IDENT.matcher(value).matches();
         };
@@ -636,8 +635,8 @@ public final class AdminApi {
       throw bad("action", "must be an audit action such as token.revoked");
     }
     String org = ctx.queryParams().get("org");
-    if (org != null && !ORG.matcher(org).matches()) {
-      throw bad("org", "must match [A-Za-z0-9._:-]{1,128}");
+    if (org != null && !Ids.wellFormed(org)) {
+      throw bad("org", "must match " + Ids.PATTERN);
     }
     String fmt = ctx.queryParams().get("format");
     AuditFormat format;
@@ -805,10 +804,7 @@ public final class AdminApi {
     String id = ctx.get(REQUEST_ID_KEY);
     if (id == null) {
       String inbound = ctx.request().getHeader("X-Request-Id");
-      id =
-          inbound != null && REQUEST_ID.matcher(inbound).matches()
-              ? inbound
-              : UUID.randomUUID().toString();
+      id = inbound != null && Ids.wellFormed(inbound) ? inbound : UUID.randomUUID().toString();
       ctx.put(REQUEST_ID_KEY, id);
     }
     return id;
@@ -855,16 +851,16 @@ public final class AdminApi {
       return null;
     }
     Object v = body.getValue("org");
-    if (!(v instanceof String s) || !ORG.matcher(s).matches()) {
-      throw bad("org", "must match [A-Za-z0-9._:-]{1,128}");
+    if (!(v instanceof String s) || !Ids.wellFormed(s)) {
+      throw bad("org", "must match " + Ids.PATTERN);
     }
     return s;
   }
 
   private static String pathOrg(RoutingContext ctx) {
     String org = ctx.pathParam("org");
-    if (org == null || !ORG.matcher(org).matches()) {
-      throw bad("org", "must match [A-Za-z0-9._:-]{1,128}");
+    if (org == null || !Ids.wellFormed(org)) {
+      throw bad("org", "must match " + Ids.PATTERN);
     }
     return org;
   }

@@ -612,6 +612,10 @@ public final class ConfigLoader {
             at + ".path",
             "bad path '" + path + "'; expected a prefix starting with /, e.g. /orgs/{org}/");
       }
+      if (path.indexOf("{org}") != path.lastIndexOf("{org}")) {
+        throw new ConfigException(
+            at + ".path", "bad path '" + path + "'; {org} may appear at most once");
+      }
       if (path.startsWith(Defaults.WHOAMI_PATH)) {
         throw new ConfigException(at + ".path", "paths under /_portcullis/ are reserved");
       }

@@ -1,5 +1,6 @@
 package io.portcullis.gateway.pipeline;
 
+import io.portcullis.gateway.http.Ids;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.ThreadLocalRandom;
@@ -14,7 +15,6 @@ import java.util.regex.Pattern;
 final class RequestIdHandler implements Handler<RoutingContext> {
   static final String REQUEST_ID = "X-Request-Id";
   static final String TRACEPARENT = "traceparent";
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
   // W3C Trace Context §3.2: version 00, 32 hex trace id, 16 hex parent id, 2 hex flags; all-zero
   // ids
   // are invalid.
@@ -37,7 +37,7 @@ final class RequestIdHandler implements Handler<RoutingContext> {
     }
     Exchange ex = Exchange.start(ctx, System.nanoTime());
     String inbound = request.getHeader(REQUEST_ID);
-    ex.requestId = inbound != null && ID.matcher(inbound).matches() ? inbound : newId();
+    ex.requestId = Ids.wellFormed(inbound) ? inbound : newId();
     request.headers().set(REQUEST_ID, ex.requestId);
     String trace = request.getHeader(TRACEPARENT);
     if (trace == null

@@ -1,43 +1,51 @@
 package io.portcullis.gateway.pipeline;
 
 import io.portcullis.gateway.config.RouteConfig;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * A configured route compiled for matching: its path prefix as a regular expression where {@code
- * {org}} matches one path segment.
+ * A configured route compiled for matching: its path prefix split at {@code {org}}, which stands
+ * for one whole path segment (configuration allows at most one).
  *
+ * @param before the literal prefix up to {@code {org}}, or the whole path without one
+ * @param after the literal text after {@code {org}} (starts with {@code /}, or is empty)
  * @param whoami whether this is the built-in {@code /_portcullis/whoami} route
  */
-public record Route(RouteConfig config, Pattern prefix, boolean hasOrg, boolean whoami) {
+public record Route(
+    RouteConfig config, String before, String after, boolean hasOrg, boolean whoami) {
+  private static final String ORG = "{org}";
 
   static Route compile(RouteConfig config, boolean whoami) {
     String path = config.path();
-    StringBuilder re = new StringBuilder();
-    int i = 0;
-    boolean hasOrg = false;
-    while (i < path.length()) {
-      int at = path.indexOf("{org}", i);
-      if (at < 0) {
-        re.append(Pattern.quote(path.substring(i)));
-        break;
-      }
-      re.append(Pattern.quote(path.substring(i, at))).append("(?<org>[^/]+)");
-      hasOrg = true;
-      i = at + "{org}".length();
+    int at = path.indexOf(ORG);
+    if (at < 0) {
+      return new Route(config, path, "", false, whoami);
     }
-    return new Route(config, Pattern.compile(re.toString()), hasOrg, whoami);
+    if (path.indexOf(ORG, at + 1) >= 0) {
+      throw new IllegalArgumentException("more than one {org} in route path " + path);
+    }
+    return new Route(
+        config, path.substring(0, at), path.substring(at + ORG.length()), true, whoami);
   }
 
   /**
    * The {@code {org}} value when {@code path} starts with this prefix, "" without one, else null.
+   * {@code {org}} matches one non-empty segment: the characters up to the next {@code /}.
    */
   String match(String path) {
-    Matcher m = prefix.matcher(path);
-    if (!m.lookingAt()) {
+    if (!path.startsWith(before)) {
       return null;
     }
-    return hasOrg ? m.group("org") : "";
+    if (!hasOrg) {
+      return "";
+    }
+    int start = before.length();
+    int end = path.indexOf('/', start);
+    if (end < 0) {
+      end = path.length();
+    }
+    if (end == start || !path.startsWith(after, end)) {
+      return null;
+    }
+    return path.substring(start, end);
   }
 }

@@ -2,17 +2,15 @@ package io.portcullis.gateway.pipeline;
 
 import io.portcullis.gateway.http.ErrorCode;
 import io.portcullis.gateway.http.GatewayFailure;
+import io.portcullis.gateway.http.Ids;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
-import java.util.regex.Pattern;
 
 /**
  * Step 6, fail closed: the org claim must be present and well-formed; the route's {@code {org}} and
  * any client {@code X-Org-Id} must equal it. A token without a tenant never reaches an upstream.
  */
 final class TenantHandler implements Handler<RoutingContext> {
-  static final Pattern ORG_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
-
   private final String orgClaim;
   private final GatewayFailure missing;
   private static final GatewayFailure PATH_MISMATCH =
@@ -36,7 +34,7 @@ final class TenantHandler implements Handler<RoutingContext> {
       return;
     }
     String org = ex.verified.stringClaim(orgClaim).orElse(null);
-    if (org == null || !ORG_ID.matcher(org).matches()) {
+    if (!Ids.wellFormed(org)) {
       ctx.fail(missing);
       return;
     }

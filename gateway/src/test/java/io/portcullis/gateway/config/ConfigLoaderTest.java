@@ -63,6 +63,9 @@ class ConfigLoaderTest {
             "route_unknown_parameter",
             "routes[0].path: bad path '/orgs/{tenant}/'; expected a prefix starting with /, e.g."
                 + " /orgs/{org}/"),
+        Arguments.of(
+            "route_two_orgs",
+            "routes[0].path: bad path '/orgs/{org}/teams/{org}/'; {org} may appear at most once"),
         Arguments.of("route_duplicate_path", "routes[1].path: duplicate path '/a/'"),
         Arguments.of(
             "route_public_with_scopes",
