@@ -26,6 +26,7 @@ import io.portcullis.gateway.pipeline.AuthFailureGate;
 import io.portcullis.gateway.pipeline.IdentityHeaders;
 import io.portcullis.gateway.pipeline.Pipeline;
 import io.portcullis.gateway.pipeline.RevocationCheck;
+import io.portcullis.gateway.pipeline.RouteSwitch;
 import io.portcullis.gateway.pipeline.RouteTable;
 import io.portcullis.gateway.proxy.ProxyVerticle;
 import io.portcullis.gateway.proxy.TlsCertificates;
@@ -196,6 +197,7 @@ public final class Gateway {
         new Pipeline.Parts(
             config,
             new RouteTable(config.routes()),
+            state != null ? state.routeSwitch() : RouteSwitch.NONE,
             new IdentityHeaders(config.upstream().extraIdentityHeaders()),
             validator,
             revocationCheck,
@@ -306,6 +308,7 @@ public final class Gateway {
         AdminTokens.of(config.state().adminTokens()),
         b.clock,
         new ConfiguredLimits(config.rateLimits().defaultPolicy(), config.rateLimits().overrides()),
+        config.routes(),
         registry);
   }
 

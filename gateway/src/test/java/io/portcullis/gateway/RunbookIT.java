@@ -134,6 +134,20 @@ class RunbookIT {
     env.put("PORTCULLIS_AUDIENCES", AUDIENCE);
     env.put("PORTCULLIS_ADMIN_TOKENS", "oncall=" + ADMIN_SECRET);
     env.put("PORTCULLIS_UPSTREAM", "http://127.0.0.1:" + upstream.getAddress().getPort() + "/");
+    // "Suspected tenant isolation violation" switches the tenant-scoped route off: a config with
+    // that route and the default one (which takes PORTCULLIS_UPSTREAM's place).
+    Path config = work.resolve("portcullis.yaml");
+    Files.writeString(
+        config,
+        """
+        routes:
+          - path: /orgs/{org}/
+            upstream: %1$s
+          - path: /
+            upstream: %1$s
+        """
+            .formatted(env.get("PORTCULLIS_UPSTREAM")));
+    env.put("PORTCULLIS_CONFIG", config.toString());
     // The standing limit the runbook's "Token abuse" section puts in the ConfigMap.
     env.put("RL_OVERRIDES_JSON", "{\"client:reporting-bot\": \"5/min burst 5\"}");
 
@@ -471,6 +485,56 @@ class RunbookIT {
                   });
         });
     s.put(
+        "Suspected tenant isolation violation #1",
+        b -> {
+          Run r = run(b, healthy, Map.of()).statusesAre(403, 403);
+          assertThat(new JsonObject(r.body(0)).getString("error")).isEqualTo("org_mismatch");
+          assertThat(new JsonObject(r.body(1)).getString("error")).isEqualTo("org_mismatch");
+        });
+    s.put(
+        "Suspected tenant isolation violation #2",
+        b -> {
+          Run r = run(b, healthy, Map.of()).statusesAre(200, 200);
+          assertThat(
+                  r.json(0).getJsonArray("routes").stream()
+                      .map(o -> ((JsonObject) o).getString("path")))
+              .containsExactly("/orgs/{org}/", "/");
+          assertThat(r.json(1).getBoolean("disabled")).isTrue();
+          assertThat(proxyGet(freshToken("acme", "user-7", "web"), "/orgs/acme/x").statusCode())
+              .isEqualTo(503);
+          assertProxy(freshToken("acme", "user-7", "web"), 200, null);
+          assertThat(metric(healthy, "portcullis_revocations_active{type=\"route\"}")).isEqualTo(1);
+        });
+    s.put(
+        "Suspected tenant isolation violation #3",
+        b -> {
+          Run r = run(b, healthy, Map.of()).statusesAre(503, 200);
+          assertThat(new JsonObject(r.body(0)).getString("error")).isEqualTo("route_disabled");
+          assertThat(r.json(1).getString("org")).isEqualTo("acme");
+        });
+    s.put(
+        "Suspected tenant isolation violation #4",
+        b -> {
+          Run r = run(b, healthy, Map.of()).statusesAre(200);
+          assertThat(r.json(0).getBoolean("disabled")).isFalse();
+          assertThat(proxyGet(freshToken("acme", "user-7", "web"), "/orgs/acme/x").statusCode())
+              .isEqualTo(200);
+        });
+    s.put(
+        "Suspected tenant isolation violation #5",
+        b -> {
+          Run r = run(b, healthy, Map.of()).statusesAre(200);
+          assertThat(events(r.body(0)))
+              .singleElement()
+              .satisfies(
+                  e -> {
+                    assertThat(e.getString("actor")).isEqualTo("oncall");
+                    assertThat(e.getString("target")).isEqualTo("route:/orgs/{org}/");
+                    assertThat(e.getString("reason"))
+                        .isEqualTo("INC-126 suspected cross-tenant read");
+                  });
+        });
+    s.put(
         "Proxy down or not ready #1",
         b -> {
           // The pod whose JWT_KEY_ID_CURRENT is missing: live but not ready.
@@ -789,8 +853,12 @@ class RunbookIT {
   // ---- HTTP from the test itself ----
 
   private static HttpResponse<String> proxyGet(String token) throws Exception {
+    return proxyGet(token, "/orders/1");
+  }
+
+  private static HttpResponse<String> proxyGet(String token, String path) throws Exception {
     return HTTP.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + healthy.proxyPort + "/orders/1"))
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + healthy.proxyPort + path))
             .header("Authorization", "Bearer " + token)
             .timeout(Duration.ofSeconds(10))
             .build(),

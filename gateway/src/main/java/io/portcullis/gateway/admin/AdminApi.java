@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.portcullis.gateway.config.Defaults;
+import io.portcullis.gateway.config.RouteConfig;
 import io.portcullis.gateway.http.ErrorCode;
 import io.portcullis.gateway.http.FailureResponder;
 import io.portcullis.gateway.http.GatewayFailure;
@@ -92,6 +93,7 @@ public final class AdminApi {
   private final Clock clock;
   private final AuthFailureLimiter limiter;
   private final ConfiguredLimits configuredLimits;
+  private final List<RouteConfig> routes;
   private final Counter suppressed;
 
   private AdminApi(
@@ -100,7 +102,9 @@ public final class AdminApi {
       AdminTokens tokens,
       Clock clock,
       ConfiguredLimits configuredLimits,
+      List<RouteConfig> routes,
       MeterRegistry registry) {
+    this.routes = List.copyOf(routes);
     this.suppressed =
         Counter.builder("portcullis.admin.auth.failures.suppressed")
             .description(
@@ -160,7 +164,24 @@ public final class AdminApi {
       Clock clock,
       ConfiguredLimits configuredLimits,
       MeterRegistry registry) {
-    return new AdminApi(state, keySet, tokens, clock, configuredLimits, registry).router(vertx);
+    return create(vertx, state, keySet, tokens, clock, configuredLimits, List.of(), registry);
+  }
+
+  /**
+   * As above, with the configured routes, which {@code /routes} lists and switches off and on (a
+   * path that is not one of them is 404).
+   */
+  public static Router create(
+      Vertx vertx,
+      StateService state,
+      KeySet keySet,
+      AdminTokens tokens,
+      Clock clock,
+      ConfiguredLimits configuredLimits,
+      List<RouteConfig> routes,
+      MeterRegistry registry) {
+    return new AdminApi(state, keySet, tokens, clock, configuredLimits, routes, registry)
+        .router(vertx);
   }
 
   private Router router(Vertx vertx) {
@@ -176,6 +197,9 @@ public final class AdminApi {
     r.post("/tenants/:org/resume").handler(call("tenant.resumed", ctx -> suspend(ctx, false)));
     r.get("/tenants").handler(call("tenants.listed", this::listTenants));
     r.get("/tenants/:org").handler(call("tenant.viewed", this::viewTenant));
+    r.get("/routes").handler(call("routes.listed", this::listRoutes));
+    r.post("/routes/disable").handler(call("route.disabled", ctx -> switchRoute(ctx, true)));
+    r.post("/routes/enable").handler(call("route.enabled", ctx -> switchRoute(ctx, false)));
     r.get("/rate-limits").handler(call("ratelimit.override_viewed", this::listOverrides));
     r.get("/rate-limits/:subject").handler(call("ratelimit.override_viewed", this::getOverride));
     r.put("/rate-limits/:subject").handler(call("ratelimit.override_set", this::setOverride));
@@ -526,6 +550,58 @@ public final class AdminApi {
             "rate_limit",
             override != null ? override.limit() : fallback == null ? null : fallback.toString())
         .put("rate_limit_source", limitSource);
+  }
+
+  // ---- routes ---------------------------------------------------------------------------------
+
+  /** The configured routes, longest path first (the order they match in), with their switch. */
+  private void listRoutes(RoutingContext ctx) {
+    Snapshot snapshot = state.snapshot();
+    JsonArray items = new JsonArray();
+    routes.stream()
+        .sorted(Comparator.comparingInt((RouteConfig c) -> c.path().length()).reversed())
+        .forEach(
+            c -> {
+              StateEntry e = snapshot.entries(Kind.ROUTE).get(c.path());
+              items.add(
+                  new JsonObject()
+                      .put("path", c.path())
+                      .put("upstream", c.upstream().toString())
+                      .put("auth", c.authRequired() ? "required" : "none")
+                      .put("state", e != null && e.active() ? "disabled" : "enabled")
+                      .put("state_reason", e == null ? null : e.reason())
+                      .put("state_since", e == null ? null : str(e.committedAt())));
+            });
+    read(
+        ctx,
+        event(ctx, "routes.listed", "routes", null, null),
+        new JsonObject().put("routes", items).put("revision", snapshot.revision()));
+  }
+
+  /**
+   * Switches a configured route off (503 {@code route_disabled} on every instance, before any token
+   * work) or back on. The route is named by its configured {@code path} in the body, since a path
+   * does not fit in a path segment. Disabling is high-risk: a reason is required.
+   */
+  private void switchRoute(RoutingContext ctx, boolean disable) {
+    JsonObject body = body(ctx, Set.of("path", "reason"), true);
+    Object raw = body.getValue("path");
+    if (!(raw instanceof String path) || path.isEmpty()) {
+      throw bad("path", "is required: a configured route path, e.g. \"/orgs/{org}/\"");
+    }
+    String reason = reason(body, disable, "to disable a route");
+    if (routes.stream().noneMatch(c -> c.path().equals(path))) {
+      throw GatewayFailure.of(
+          ErrorCode.NOT_FOUND,
+          "no configured route has path "
+              + truncate(path, 256)
+              + "; GET /admin/v1/routes lists them");
+    }
+    mutate(
+        ctx,
+        StateEntry.route(path, disable, reason),
+        event(ctx, disable ? "route.disabled" : "route.enabled", "route:" + path, null, reason),
+        200);
   }
 
   // ---- rate-limit overrides -------------------------------------------------------------------
@@ -932,6 +1008,7 @@ public final class AdminApi {
       case KID -> json.put("kid", e.key());
       case SUSPENSION -> json.put("suspended", e.active());
       case OVERRIDE -> json.put("subject", e.key()).put("limit", e.limit());
+      case ROUTE -> json.put("path", e.key()).put("disabled", e.active());
     }
     if (e.org() != null) {
       json.put("org", e.org());

@@ -31,6 +31,8 @@ public enum ErrorCode {
   INTERNAL_ERROR(500),
   UPSTREAM_UNAVAILABLE(502),
   AUTH_UNAVAILABLE(503),
+  /** An operator switched the route off (admin API {@code /routes/disable}). */
+  ROUTE_DISABLED(503),
   /** The rate-limit backend is down under {@code closed}, or the store cannot write. */
   SERVICE_UNAVAILABLE(503),
   UPSTREAM_TIMEOUT(504);

@@ -31,6 +31,7 @@ public final class Pipeline {
   public record Parts(
       GatewayConfig config,
       RouteTable routes,
+      RouteSwitch routeSwitch,
       IdentityHeaders identity,
       TokenValidator validator,
       RevocationCheck revocation,
@@ -41,6 +42,7 @@ public final class Pipeline {
     public Parts {
       Objects.requireNonNull(config, "config");
       Objects.requireNonNull(routes, "routes");
+      Objects.requireNonNull(routeSwitch, "routeSwitch");
       Objects.requireNonNull(identity, "identity");
       Objects.requireNonNull(validator, "validator");
       Objects.requireNonNull(revocation, "revocation");
@@ -59,8 +61,8 @@ public final class Pipeline {
         .handler(new RequestIdHandler((ctx, ex) -> completed(parts.metrics(), ctx, ex)))
         //    inbound identity headers stripped before any decision (X-Org-Id kept aside for 6)
         .handler(new InboundHeaderHandler(parts.identity()))
-        // 2. longest-prefix route → 404 no_route
-        .handler(new RouteHandler(parts.routes()))
+        // 2. longest-prefix route → 404 no_route; switched off by an operator → 503
+        .handler(new RouteHandler(parts.routes(), parts.routeSwitch()))
         // 3. exactly one Bearer token; per-IP auth-failure budget before any signature work
         .handler(new TokenExtractor(parts.authFailureGate()))
         // 4. signature and claims (keyset module)

@@ -51,6 +51,10 @@ final class PostgresStore implements Store {
       SELECT 'OVERRIDE', subject, NULL, NULL, NULL, NULL, rate_limit, rate_limit IS NOT NULL,
              reason, revision, committed_at
         FROM rate_limit_overrides WHERE revision > $1
+      UNION ALL
+      SELECT 'ROUTE', route, NULL, NULL, NULL, NULL, NULL, disabled, reason, revision,
+             committed_at
+        FROM route_states WHERE revision > $1
       ORDER BY revision
       """;
 
@@ -82,6 +86,15 @@ final class PostgresStore implements Store {
       ON CONFLICT (subject) DO UPDATE SET rate_limit = EXCLUDED.rate_limit,
         reason = EXCLUDED.reason, revision = EXCLUDED.revision,
         committed_at = EXCLUDED.committed_at
+      RETURNING NULL::timestamptz AS cutoff
+      """;
+
+  private static final String UPSERT_ROUTE =
+      """
+      INSERT INTO route_states (route, disabled, reason, revision, committed_at)
+      VALUES ($1, $2, $3, $4, $5)
+      ON CONFLICT (route) DO UPDATE SET disabled = EXCLUDED.disabled, reason = EXCLUDED.reason,
+        revision = EXCLUDED.revision, committed_at = EXCLUDED.committed_at
       RETURNING NULL::timestamptz AS cutoff
       """;
 
@@ -212,6 +225,9 @@ final class PostgresStore implements Store {
       case OVERRIDE ->
           conn.preparedQuery(UPSERT_OVERRIDE)
               .execute(Tuple.of(e.key(), e.limit(), e.reason(), e.revision(), at));
+      case ROUTE ->
+          conn.preparedQuery(UPSERT_ROUTE)
+              .execute(Tuple.of(e.key(), e.active(), e.reason(), e.revision(), at));
     };
   }
 

@@ -34,6 +34,7 @@ import java.util.Map;
  *       precision; a token issued in the same second as the cut-off is revoked.
  *   <li>Kid revoked: every token it signed, even if a key source still publishes it.
  *   <li>Suspended tenant: 403 {@code org_suspended} until resumed.
+ *   <li>Disabled route: 503 {@code route_disabled} until enabled (step 2, {@link #routeDisabled}).
  * </ul>
  *
  * Entries replace older ones per (kind, key) by revision, so applying the same entry twice, or an
@@ -168,7 +169,7 @@ public final class Snapshot implements RevocationCheck {
    */
   public long activeCount(Kind kind) {
     Map<String, StateEntry> map = state.of(kind);
-    return kind == Kind.SUSPENSION || kind == Kind.OVERRIDE
+    return kind == Kind.SUSPENSION || kind == Kind.OVERRIDE || kind == Kind.ROUTE
         ? map.values().stream().filter(StateEntry::active).count()
         : map.size();
   }
@@ -181,6 +182,12 @@ public final class Snapshot implements RevocationCheck {
   public StateEntry suspension(String org) {
     StateEntry e = state.of(Kind.SUSPENSION).get(org);
     return e != null && e.active() ? e : null;
+  }
+
+  /** Whether an operator has switched off the configured route with this path. */
+  public boolean routeDisabled(String path) {
+    StateEntry e = state.of(Kind.ROUTE).get(path);
+    return e != null && e.active();
   }
 
   /** The active override for {@code subject}, or {@code null}. */

@@ -11,14 +11,15 @@ import java.util.Objects;
  * resumed, override removed) are entries with {@code active == false}, so catch-up sees them.
  *
  * @param kind what this is
- * @param key the identity within the kind: jti, {@code org/sub}, org, kid or rate-limit subject
+ * @param key the identity within the kind: jti, {@code org/sub}, org, kid, rate-limit subject or
+ *     route path
  * @param org the tenant, where there is one
  * @param sub the subject, for {@link Kind#SUBJECT}
  * @param expiresAt the revoked token's {@code exp}, for {@link Kind#JTI}
  * @param cutoff "revoked before": tokens issued at or before it are revoked ({@link Kind#SUBJECT},
  *     {@link Kind#TENANT})
  * @param limit the override's rate-limit text, for {@link Kind#OVERRIDE}
- * @param active false for a resumed tenant or a removed override
+ * @param active false for a resumed tenant, a removed override or a re-enabled route
  * @param reason the operator's reason, or {@code null}
  * @param revision the store's monotonically increasing revision, 0 before commit
  * @param committedAt when the store committed it, {@code null} before commit
@@ -43,7 +44,9 @@ public record StateEntry(
     TENANT,
     KID,
     SUSPENSION,
-    OVERRIDE;
+    OVERRIDE,
+    /** A configured route an operator switched off: its requests are 503 {@code route_disabled}. */
+    ROUTE;
 
     public String label() {
       return name().toLowerCase(java.util.Locale.ROOT);
@@ -82,6 +85,12 @@ public record StateEntry(
   public static StateEntry suspension(String org, boolean suspended, String reason) {
     return new StateEntry(
         Kind.SUSPENSION, org, org, null, null, null, null, suspended, reason, 0, null);
+  }
+
+  /** A route switched off ({@code disabled}) or back on; {@code path} as configured. */
+  public static StateEntry route(String path, boolean disabled, String reason) {
+    return new StateEntry(
+        Kind.ROUTE, path, null, null, null, null, null, disabled, reason, 0, null);
   }
 
   /** {@code limit == null} removes the override. */

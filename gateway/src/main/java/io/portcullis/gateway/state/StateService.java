@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Timer;
 import io.portcullis.gateway.health.ReadinessCheck;
 import io.portcullis.gateway.http.ErrorCode;
 import io.portcullis.gateway.pipeline.RevocationCheck;
+import io.portcullis.gateway.pipeline.RouteSwitch;
 import io.portcullis.gateway.state.StateEntry.Kind;
 import io.portcullis.ratelimit.RateLimitPolicy;
 import io.vertx.core.Future;
@@ -76,7 +77,8 @@ public final class StateService {
         options.redisUrl() == null
             ? null
             : new StateBus(vertx, options.redisUrl(), options.channel(), this::sync, this::sync);
-    for (Kind kind : List.of(Kind.JTI, Kind.SUBJECT, Kind.TENANT, Kind.KID, Kind.SUSPENSION)) {
+    for (Kind kind :
+        List.of(Kind.JTI, Kind.SUBJECT, Kind.TENANT, Kind.KID, Kind.SUSPENSION, Kind.ROUTE)) {
       Gauge.builder("portcullis.revocations.active", snapshot, s -> s.activeCount(kind))
           .description("Revocation state held in memory, by type")
           .tag("type", kind.label())
@@ -150,6 +152,11 @@ public final class StateService {
    */
   public RevocationCheck revocationCheck() {
     return (token, org) -> loadedFlag ? snapshot.check(token, org) : ErrorCode.AUTH_UNAVAILABLE;
+  }
+
+  /** Step 2's route switch, from the same snapshot. */
+  public RouteSwitch routeSwitch() {
+    return snapshot::routeDisabled;
   }
 
   public Store store() {

@@ -438,6 +438,63 @@ class AdminApiTest {
         .contains("success", "invalid");
   }
 
+  // ---- routes ---------------------------------------------------------------------------------
+
+  @Test
+  void switchARouteOffAndBackOn() {
+    JsonObject listed = get("/routes").bodyAsJsonObject();
+    List<String> paths = new ArrayList<>();
+    listed.getJsonArray("routes").forEach(r -> paths.add(((JsonObject) r).getString("path")));
+    assertThat(paths).containsExactly("/orgs/{org}/", "/reports/", "/"); // matching order
+    assertThat(listed.getJsonArray("routes").getJsonObject(1).getString("auth")).isEqualTo("none");
+    assertThat(listed.getJsonArray("routes").getJsonObject(0).getString("state"))
+        .isEqualTo("enabled");
+
+    assertBad(post("/routes/disable", new JsonObject().put("path", "/orgs/{org}/")), "reason");
+    assertBad(post("/routes/disable", new JsonObject().put("reason", "x")), "path");
+    assertBad(post("/routes/disable", new JsonObject().put("path", 7).put("reason", "x")), "path");
+    HttpResponse<Buffer> unknown =
+        post("/routes/disable", new JsonObject().put("path", "/orgs/").put("reason", "x"));
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(unknown.bodyAsJsonObject().getString("message")).contains("GET /admin/v1/routes");
+    assertThat(admin.state.snapshot().routeDisabled("/orgs/")).isFalse();
+
+    HttpResponse<Buffer> off =
+        post(
+            "/routes/disable",
+            new JsonObject().put("path", "/orgs/{org}/").put("reason", "INC-7 cross-tenant leak"));
+    assertThat(off.statusCode()).as(off.bodyAsString()).isEqualTo(200);
+    assertThat(off.bodyAsJsonObject().getBoolean("disabled")).isTrue();
+    assertThat(off.bodyAsJsonObject().getString("type")).isEqualTo("route");
+    assertThat(admin.state.snapshot().routeDisabled("/orgs/{org}/")).isTrue();
+    assertThat(admin.state.snapshot().routeDisabled("/")).isFalse();
+    JsonObject orgs = get("/routes").bodyAsJsonObject().getJsonArray("routes").getJsonObject(0);
+    assertThat(orgs.getString("state")).isEqualTo("disabled");
+    assertThat(orgs.getString("state_reason")).isEqualTo("INC-7 cross-tenant leak");
+    assertThat(orgs.getString("state_since")).isEqualTo(NOW.toString());
+
+    assertThat(post("/routes/enable", new JsonObject().put("path", "/orgs/{org}/")).statusCode())
+        .isEqualTo(200);
+    assertThat(admin.state.snapshot().routeDisabled("/orgs/{org}/")).isFalse();
+    assertThat(
+            get("/routes")
+                .bodyAsJsonObject()
+                .getJsonArray("routes")
+                .getJsonObject(0)
+                .getString("state"))
+        .isEqualTo("enabled");
+
+    assertThat(audit())
+        .filteredOn(e -> e.action().startsWith("route"))
+        .extracting(AuditEvent::action, AuditEvent::target, AuditEvent::outcome)
+        .contains(
+            org.assertj.core.groups.Tuple.tuple("route.disabled", "route:/orgs/{org}/", "success"),
+            org.assertj.core.groups.Tuple.tuple("route.enabled", "route:/orgs/{org}/", "success"),
+            org.assertj.core.groups.Tuple.tuple("routes.listed", "routes", "success"),
+            org.assertj.core.groups.Tuple.tuple(
+                "route.disabled", "POST /admin/v1/routes/disable", "not_found"));
+  }
+
   // ---- rate-limit overrides -------------------------------------------------------------------
 
   @Test

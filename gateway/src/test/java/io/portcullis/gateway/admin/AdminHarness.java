@@ -2,6 +2,7 @@ package io.portcullis.gateway.admin;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.portcullis.gateway.config.RouteConfig;
 import io.portcullis.gateway.http.ErrorCode;
 import io.portcullis.gateway.http.FailureResponder;
 import io.portcullis.gateway.http.GatewayFailure;
@@ -11,8 +12,10 @@ import io.portcullis.gateway.state.StateService;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 
 /** A real admin listener on port 0: a root router mounting {@link AdminApi} at /admin/v1. */
 final class AdminHarness implements AutoCloseable {
@@ -21,6 +24,21 @@ final class AdminHarness implements AutoCloseable {
   final FakeKeys keys = new FakeKeys();
   final HttpServer server;
   final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+  /** The configured routes {@code /routes} knows. */
+  static final List<RouteConfig> ROUTES =
+      List.of(route("/"), route("/orgs/{org}/"), route("/reports/"));
+
+  static RouteConfig route(String path) {
+    return new RouteConfig(
+        path,
+        URI.create("http://up.internal:8080"),
+        !path.equals("/reports/"),
+        List.of(),
+        Duration.ofSeconds(5),
+        null,
+        false);
+  }
 
   AdminHarness(Vertx vertx, StateOptions options, AdminTokens tokens, Clock clock) {
     this(vertx, options, tokens, clock, true);
@@ -48,6 +66,7 @@ final class AdminHarness implements AutoCloseable {
                     io.portcullis.ratelimit.RateLimitPolicy.parse("100/s"),
                     java.util.Map.of(
                         "org:envtenant", io.portcullis.ratelimit.RateLimitPolicy.parse("7/s"))),
+                ROUTES,
                 registry));
     root.route()
         .failureHandler(

@@ -108,6 +108,19 @@ class SnapshotTest {
   }
 
   @Test
+  void switchARouteOffAndOn() {
+    apply(StateEntry.route("/orgs/{org}/", true, "INC-9"));
+    assertThat(snapshot.routeDisabled("/orgs/{org}/")).isTrue();
+    assertThat(snapshot.routeDisabled("/")).isFalse();
+    assertThat(snapshot.activeCount(StateEntry.Kind.ROUTE)).isEqualTo(1);
+    // a route switch is not a token verdict
+    assertThat(snapshot.check(alice(NOW.plusSeconds(10)), "acme")).isNull();
+    apply(StateEntry.route("/orgs/{org}/", false, null));
+    assertThat(snapshot.routeDisabled("/orgs/{org}/")).isFalse();
+    assertThat(snapshot.activeCount(StateEntry.Kind.ROUTE)).isZero();
+  }
+
+  @Test
   void anOlderEntryArrivingLateChangesNothing() {
     StateEntry suspend = StateEntry.suspension("acme", true, "abuse").committed(5, NOW);
     StateEntry resume = StateEntry.suspension("acme", false, null).committed(6, NOW);

@@ -94,9 +94,10 @@ abstract class StoreContract {
     apply(StateEntry.kid("k9", "compromised"), "key.revoked");
     apply(StateEntry.suspension("acme", false, null), "tenant.resumed");
     apply(StateEntry.override("ip:10.0.0.7", "5/s burst 5", null), "ratelimit.override_set");
+    apply(StateEntry.route("/orgs/{org}/", true, "INC-9"), "route.disabled");
 
     List<StateEntry> all = Await.result(store.changesSince(0));
-    assertThat(all).hasSize(6);
+    assertThat(all).hasSize(7);
     StateEntry jti = all.get(0);
     assertThat(jti.kind()).isEqualTo(Kind.JTI);
     assertThat(jti.expiresAt()).isEqualTo(exp);
@@ -111,6 +112,11 @@ abstract class StoreContract {
     assertThat(all.get(3).key()).isEqualTo("k9");
     assertThat(all.get(4).active()).isFalse();
     assertThat(all.get(5).limit()).isEqualTo("5/s burst 5");
+    StateEntry route = all.get(6);
+    assertThat(route.kind()).isEqualTo(Kind.ROUTE);
+    assertThat(route.key()).isEqualTo("/orgs/{org}/");
+    assertThat(route.active()).isTrue();
+    assertThat(route.reason()).isEqualTo("INC-9");
   }
 
   @Test
