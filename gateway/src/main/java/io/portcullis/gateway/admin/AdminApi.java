@@ -147,29 +147,16 @@ public final class AdminApi {
         tokens,
         clock,
         ConfiguredLimits.defaultOnly(defaultTenantLimit),
+        List.of(),
         new SimpleMeterRegistry());
   }
 
   /**
    * As above, with every configured limit ({@code PORTCULLIS_RATE_LIMIT} and {@code
-   * RL_OVERRIDES_JSON}) so {@code GET /tenants/{org}} names the source of the effective limit, and
-   * counting in {@code registry} the refused calls whose audit event was suppressed ({@code
-   * portcullis_admin_auth_failures_suppressed_total}).
-   */
-  public static Router create(
-      Vertx vertx,
-      StateService state,
-      KeySet keySet,
-      AdminTokens tokens,
-      Clock clock,
-      ConfiguredLimits configuredLimits,
-      MeterRegistry registry) {
-    return create(vertx, state, keySet, tokens, clock, configuredLimits, List.of(), registry);
-  }
-
-  /**
-   * As above, with the configured routes, which {@code /routes} lists and switches off and on (a
-   * path that is not one of them is 404).
+   * RL_OVERRIDES_JSON}) so {@code GET /tenants/{org}} names the source of the effective limit, the
+   * configured routes, which {@code /routes} lists and switches off and on (a path that is not one
+   * of them is 404), and counting in {@code registry} the refused calls whose audit event was
+   * suppressed ({@code portcullis_admin_auth_failures_suppressed_total}).
    */
   public static Router create(
       Vertx vertx,
