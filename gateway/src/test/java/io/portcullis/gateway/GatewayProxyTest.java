@@ -497,6 +497,40 @@ class GatewayProxyTest {
   }
 
   @Test
+  void accessLogNamesTheTenantOfASignedButRefusedTokenNeverOfAForgedOne() throws Exception {
+    ch.qos.logback.classic.Logger access =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("portcullis.access");
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+        new ch.qos.logback.core.read.ListAppender<>();
+    appender.start();
+    access.addAppender(appender);
+    try {
+      String expired =
+          keys.token(Map.of("org_id", "acme"), java.time.Instant.now().minusSeconds(120));
+      String signed = keys.token("acme");
+      // the same payload under a signature that does not verify
+      String forged = signed.substring(0, signed.lastIndexOf('.') + 1) + "AAAA";
+      assertThat(get("/api/x", bearer(expired).add("X-Request-Id", "exp-1")).statusCode())
+          .isEqualTo(401);
+      assertThat(get("/api/x", bearer(forged).add("X-Request-Id", "forged-1")).statusCode())
+          .isEqualTo(401);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (appender.list.size() < 2 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      List<String> lines =
+          List.copyOf(appender.list).stream().map(GatewayProxyTest::accessFields).toList();
+      assertThat(lines)
+          .anySatisfy(l -> assertThat(l).contains("requestId=exp-1 ", "org=acme", "auth=expired"));
+      assertThat(lines)
+          .anySatisfy(
+              l -> assertThat(l).contains("requestId=forged-1 ", "org=null", "auth=bad_signature"));
+    } finally {
+      access.detachAppender(appender);
+    }
+  }
+
+  @Test
   void accessLogNamesTheTokenOnlyByItsFingerprint() throws Exception {
     ch.qos.logback.classic.Logger access =
         (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("portcullis.access");

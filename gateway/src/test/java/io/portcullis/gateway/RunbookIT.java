@@ -615,12 +615,18 @@ class RunbookIT {
           .containsPattern("portcullis_requests_total\\{[^}]*code=\"" + e.getValue() + "\"");
     }
     Set<String> logged = new LinkedHashSet<>();
+    Set<String> orgs = new LinkedHashSet<>();
     for (String line : healthy.output()) {
       if (line.startsWith("{") && line.contains("\"portcullis.access\"")) {
         JsonObject l = new JsonObject(line);
         logged.add(l.getString("auth") + "->" + l.getString("code"));
+        orgs.add(l.getString("auth") + "->" + l.getString("org"));
       }
     }
+    // "Concentration": signed-but-refused tokens name their tenant, unknown-kid ones never do
+    assertThat(orgs)
+        .contains("expired->globex", "wrong_audience->globex", "unknown_kid->null")
+        .doesNotContain("unknown_kid->globex");
     for (var e : codeByResult.entrySet()) {
       assertThat(logged)
           .as("access log auth/code pairs")

@@ -67,6 +67,26 @@ class TokenValidatorTest {
   }
 
   @Test
+  void aRefusalAfterAVerifiedSignatureCarriesTheSignedClaimsAndNoOtherDoes() {
+    for (String signed : List.of(EXPIRED_TOKEN, AUD_WRONG_TOKEN)) {
+      Validation.Rejected r = (Validation.Rejected) validate(signed);
+      assertThat(r.signedClaims()).as(r.result().label()).containsEntry("org_id", "acme");
+    }
+    assertThat(((Validation.Rejected) validate(WRONG_ISSUER_TOKEN)).signedClaims())
+        .containsEntry("iss", "https://evil.test");
+    for (String unverified :
+        List.of(
+            TAMPERED_PAYLOAD_TOKEN, // org_id "evil" under acme's signature
+            UNKNOWN_KID_TOKEN,
+            STRIPPED_SIGNATURE_TOKEN,
+            KEY_ALG_MISMATCH_TOKEN,
+            JWE_TOKEN)) {
+      Validation.Rejected r = (Validation.Rejected) validate(unverified);
+      assertThat(r.signedClaims()).as(r.result().label()).isNull();
+    }
+  }
+
+  @Test
   void verifiedTokenCarriesTheClaims() {
     VerifiedToken t = ((Validation.Valid) validate(GOOD_ES256_TOKEN)).token();
     assertThat(t.kid()).isEqualTo("ec-1");

@@ -1,19 +1,27 @@
 package io.portcullis.gateway.pipeline;
 
+import io.portcullis.gateway.http.Ids;
 import io.portcullis.gateway.metrics.GatewayMetrics;
 import io.portcullis.keyset.TokenValidator;
 import io.portcullis.keyset.Validation;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 
-/** Step 4: {@link TokenValidator#validate} gives a verified token or a mapped failure. */
+/**
+ * Step 4: {@link TokenValidator#validate} gives a verified token or a mapped failure. A token
+ * refused for its claims although its signature verified (expired, wrong audience, ...) names its
+ * tenant in the access log: that org is the issuer's word, and it is what tells one tenant's
+ * misconfigured clients from a spread of forged tokens. A forged or malformed token never sets it.
+ */
 final class AuthenticateHandler implements Handler<RoutingContext> {
   private final TokenValidator validator;
   private final GatewayMetrics metrics;
+  private final String orgClaim;
 
-  AuthenticateHandler(TokenValidator validator, GatewayMetrics metrics) {
+  AuthenticateHandler(TokenValidator validator, GatewayMetrics metrics, String orgClaim) {
     this.validator = validator;
     this.metrics = metrics;
+    this.orgClaim = orgClaim;
   }
 
   @Override
@@ -39,8 +47,14 @@ final class AuthenticateHandler implements Handler<RoutingContext> {
                 ex.verified = valid.token();
                 ctx.next();
               } else {
+                Validation.Rejected refused = (Validation.Rejected) v;
                 metrics.authResult(v.result());
-                ctx.fail(AuthFailures.failure((Validation.Rejected) v));
+                if (refused.signedClaims() != null
+                    && refused.signedClaims().get(orgClaim) instanceof String org
+                    && Ids.wellFormed(org)) {
+                  ex.org = org; // for the access log only: the request goes no further
+                }
+                ctx.fail(AuthFailures.failure(refused));
               }
             });
   }

@@ -31,7 +31,10 @@ public final class Exchange {
   /** The {@code result} of token validation, or {@code null} when none ran. */
   public String authResult;
 
-  /** The verified tenant, set by step 6. */
+  /**
+   * The verified tenant, set by step 6; or, for the access log only, the tenant of a token refused
+   * in step 4 for its claims after its signature verified (the request ends there).
+   */
   public String org;
 
   /** The {@code code} metric label: an error code, or ok / upstream_4xx / upstream_5xx. */

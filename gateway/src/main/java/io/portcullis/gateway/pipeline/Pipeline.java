@@ -66,7 +66,7 @@ public final class Pipeline {
         // 3. exactly one Bearer token; per-IP auth-failure budget before any signature work
         .handler(new TokenExtractor(parts.authFailureGate()))
         // 4. signature and claims (keyset module)
-        .handler(new AuthenticateHandler(parts.validator(), parts.metrics()))
+        .handler(new AuthenticateHandler(parts.validator(), parts.metrics(), orgClaim))
         // 5. revocation: jti, subject/tenant cut-offs, kid, suspension (in memory)
         .handler(new RevocationHandler(parts.revocation(), orgClaim, parts.metrics()))
         // 6. tenant context, fail closed; then the route's scopes

@@ -157,6 +157,10 @@ public final class DefaultTokenValidator implements TokenValidator {
       return Rejections.BAD_SIGNATURE;
     }
     Validation v = claims.check(t, key.kid(), key.algorithm(), digest, clock.instant());
+    if (v instanceof Validation.Rejected refused) {
+      // Signed by a trusted key, refused for its claims: the claims are authentic (Validation)
+      return refused.withSignedClaims(t.claims());
+    }
     if (cache != null && v instanceof Validation.Valid valid) {
       cache.put(digest, valid.token(), key);
     }
