@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.portcullis.gateway.config.ConfigLoader;
 import io.portcullis.gateway.config.GatewayConfig;
 import io.portcullis.gateway.http.ErrorCode;
+import io.portcullis.gateway.support.AccessLogCapture;
 import io.portcullis.gateway.support.TestKeys;
 import io.portcullis.gateway.support.TestUpstream;
 import io.portcullis.testkit.Ports;
@@ -498,13 +499,7 @@ class GatewayProxyTest {
 
   @Test
   void accessLogNamesTheTenantOfASignedButRefusedTokenNeverOfAForgedOne() throws Exception {
-    ch.qos.logback.classic.Logger access =
-        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("portcullis.access");
-    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
-        new ch.qos.logback.core.read.ListAppender<>();
-    appender.start();
-    access.addAppender(appender);
-    try {
+    try (AccessLogCapture log = new AccessLogCapture()) {
       String expired =
           keys.token(Map.of("org_id", "acme"), java.time.Instant.now().minusSeconds(120));
       String signed = keys.token("acme");
@@ -514,40 +509,24 @@ class GatewayProxyTest {
           .isEqualTo(401);
       assertThat(get("/api/x", bearer(forged).add("X-Request-Id", "forged-1")).statusCode())
           .isEqualTo(401);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while (appender.list.size() < 2 && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
       List<String> lines =
-          List.copyOf(appender.list).stream().map(GatewayProxyTest::accessFields).toList();
+          log.awaitAtLeast(2).stream().map(GatewayProxyTest::accessFields).toList();
       assertThat(lines)
           .anySatisfy(l -> assertThat(l).contains("requestId=exp-1 ", "org=acme", "auth=expired"));
       assertThat(lines)
           .anySatisfy(
               l -> assertThat(l).contains("requestId=forged-1 ", "org=null", "auth=bad_signature"));
-    } finally {
-      access.detachAppender(appender);
     }
   }
 
   @Test
   void accessLogNamesTheTokenOnlyByItsFingerprint() throws Exception {
-    ch.qos.logback.classic.Logger access =
-        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("portcullis.access");
-    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
-        new ch.qos.logback.core.read.ListAppender<>();
-    appender.start();
-    access.addAppender(appender);
-    try {
+    try (AccessLogCapture log = new AccessLogCapture()) {
       String token = keys.token("acme");
       HttpResponse<Buffer> r = get("/api/logged", bearer(token).add("X-Request-Id", "log-1"));
       assertThat(r.statusCode()).isEqualTo(200);
       get("/api/logged", bearer(token + "x").add("X-Request-Id", "log-2"));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while (appender.list.size() < 2 && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
-      var events = List.copyOf(appender.list);
+      var events = log.awaitAtLeast(2);
       assertThat(events).hasSizeGreaterThanOrEqualTo(2);
       String all =
           events.stream()
@@ -565,8 +544,6 @@ class GatewayProxyTest {
           .contains("route=/api/", "status=200", "code=ok", "org=acme", "auth=ok")
           .containsPattern("tokenFp=[0-9a-f]{12} ")
           .contains("method=GET", "path=/api/logged");
-    } finally {
-      access.detachAppender(appender);
     }
   }
 
