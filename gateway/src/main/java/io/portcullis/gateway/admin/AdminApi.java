@@ -9,6 +9,7 @@ import io.portcullis.gateway.http.ErrorCode;
 import io.portcullis.gateway.http.FailureResponder;
 import io.portcullis.gateway.http.GatewayFailure;
 import io.portcullis.gateway.http.Ids;
+import io.portcullis.gateway.pipeline.RouteTable;
 import io.portcullis.gateway.state.AuditEvent;
 import io.portcullis.gateway.state.AuditQuery;
 import io.portcullis.gateway.state.AuditStream;
@@ -104,7 +105,7 @@ public final class AdminApi {
       ConfiguredLimits configuredLimits,
       List<RouteConfig> routes,
       MeterRegistry registry) {
-    this.routes = List.copyOf(routes);
+    this.routes = RouteTable.matchingOrder(routes);
     this.suppressed =
         Counter.builder("portcullis.admin.auth.failures.suppressed")
             .description(
@@ -541,24 +542,22 @@ public final class AdminApi {
 
   // ---- routes ---------------------------------------------------------------------------------
 
-  /** The configured routes, longest path first (the order they match in), with their switch. */
+  /** The configured routes in the order they match in, with their switch. */
   private void listRoutes(RoutingContext ctx) {
     Snapshot snapshot = state.snapshot();
     JsonArray items = new JsonArray();
-    routes.stream()
-        .sorted(Comparator.comparingInt((RouteConfig c) -> c.path().length()).reversed())
-        .forEach(
-            c -> {
-              StateEntry e = snapshot.entries(Kind.ROUTE).get(c.path());
-              items.add(
-                  new JsonObject()
-                      .put("path", c.path())
-                      .put("upstream", c.upstream().toString())
-                      .put("auth", c.authRequired() ? "required" : "none")
-                      .put("state", e != null && e.active() ? "disabled" : "enabled")
-                      .put("state_reason", e == null ? null : e.reason())
-                      .put("state_since", e == null ? null : str(e.committedAt())));
-            });
+    routes.forEach(
+        c -> {
+          StateEntry e = snapshot.entries(Kind.ROUTE).get(c.path());
+          items.add(
+              new JsonObject()
+                  .put("path", c.path())
+                  .put("upstream", c.upstream().toString())
+                  .put("auth", c.authRequired() ? "required" : "none")
+                  .put("state", e != null && e.active() ? "disabled" : "enabled")
+                  .put("state_reason", e == null ? null : e.reason())
+                  .put("state_since", e == null ? null : str(e.committedAt())));
+        });
     read(
         ctx,
         event(ctx, "routes.listed", "routes", null, null),
@@ -867,7 +866,7 @@ public final class AdminApi {
     String id = ctx.get(REQUEST_ID_KEY);
     if (id == null) {
       String inbound = ctx.request().getHeader("X-Request-Id");
-      id = inbound != null && Ids.wellFormed(inbound) ? inbound : UUID.randomUUID().toString();
+      id = Ids.wellFormed(inbound) ? inbound : UUID.randomUUID().toString();
       ctx.put(REQUEST_ID_KEY, id);
     }
     return id;
@@ -922,7 +921,7 @@ public final class AdminApi {
 
   private static String pathOrg(RoutingContext ctx) {
     String org = ctx.pathParam("org");
-    if (org == null || !Ids.wellFormed(org)) {
+    if (!Ids.wellFormed(org)) {
       throw bad("org", "must match " + Ids.PATTERN);
     }
     return org;

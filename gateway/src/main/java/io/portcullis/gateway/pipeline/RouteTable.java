@@ -25,13 +25,17 @@ public final class RouteTable {
   private final List<Route> routes;
 
   public RouteTable(List<RouteConfig> configs) {
-    List<Route> compiled = new ArrayList<>();
-    for (RouteConfig c : configs) {
-      compiled.add(Route.compile(c, false));
-    }
-    // Longest configured prefix first, so /reports/daily/ wins over /reports/ and /.
-    compiled.sort(Comparator.comparingInt((Route r) -> r.config().path().length()).reversed());
-    this.routes = List.copyOf(compiled);
+    this.routes = matchingOrder(configs).stream().map(c -> Route.compile(c, false)).toList();
+  }
+
+  /**
+   * The routes in the order they are tried: longest configured prefix first, so {@code
+   * /reports/daily/} wins over {@code /reports/} and {@code /}.
+   */
+  public static List<RouteConfig> matchingOrder(List<RouteConfig> configs) {
+    List<RouteConfig> sorted = new ArrayList<>(configs);
+    sorted.sort(Comparator.comparingInt((RouteConfig c) -> c.path().length()).reversed());
+    return List.copyOf(sorted);
   }
 
   /** The matching route and its {@code {org}}, or {@code null}. */

@@ -180,19 +180,21 @@ public final class Snapshot implements RevocationCheck {
 
   /** The suspension entry of {@code org} when suspended, else {@code null}. */
   public StateEntry suspension(String org) {
-    StateEntry e = state.of(Kind.SUSPENSION).get(org);
-    return e != null && e.active() ? e : null;
+    return active(Kind.SUSPENSION, org);
   }
 
   /** Whether an operator has switched off the configured route with this path. */
   public boolean routeDisabled(String path) {
-    StateEntry e = state.of(Kind.ROUTE).get(path);
-    return e != null && e.active();
+    return active(Kind.ROUTE, path) != null;
   }
 
   /** The active override for {@code subject}, or {@code null}. */
   public StateEntry override(String subject) {
-    StateEntry e = state.of(Kind.OVERRIDE).get(subject);
+    return active(Kind.OVERRIDE, subject);
+  }
+
+  private StateEntry active(Kind kind, String key) {
+    StateEntry e = state.of(kind).get(key);
     return e != null && e.active() ? e : null;
   }
 }
