@@ -160,20 +160,17 @@ public final class DefaultKeySet implements KeySet {
   public List<KeyInfo> keys() {
     Instant now = clock.instant();
     List<KeyInfo> out = new ArrayList<>();
-    cache
-        .owners()
-        .forEach(
-            (kid, source) -> {
-              VerificationKey key = source.keys().get(kid);
-              out.add(
-                  new KeyInfo(
-                      kid,
-                      key.algorithm(),
-                      source.name(),
-                      source.stale(now, options.maxStaleness()) ? "stale" : "active",
-                      source.firstSeen(kid),
-                      source.lastSuccess()));
-            });
+    for (KeyCache.Merged m : cache.entries()) {
+      SourceState source = m.source();
+      out.add(
+          new KeyInfo(
+              m.key().kid(),
+              m.key().algorithm(),
+              source.name(),
+              source.stale(now, options.maxStaleness()) ? "stale" : "active",
+              m.firstSeen(),
+              source.lastSuccess()));
+    }
     out.sort(Comparator.comparing(KeyInfo::kid));
     return out;
   }

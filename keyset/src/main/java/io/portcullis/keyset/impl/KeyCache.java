@@ -19,7 +19,13 @@ import org.slf4j.LoggerFactory;
 public final class KeyCache {
   private static final Logger LOG = LoggerFactory.getLogger(KeyCache.class);
 
-  private record Entry(SourceState source, KeyLookup found) {}
+  private record Entry(SourceState source, KeyLookup found, Instant firstSeen) {}
+
+  /**
+   * One key of the merged view, taken from a single snapshot: its key, winning source and first
+   * sighting always belong together, even while a source reloads.
+   */
+  public record Merged(VerificationKey key, SourceState source, Instant firstSeen) {}
 
   private final List<SourceState> sources;
   private final Clock clock;
@@ -54,7 +60,7 @@ public final class KeyCache {
               previous.source().name());
           continue;
         }
-        next.put(key.kid(), new Entry(source, KeyLookup.found(key)));
+        next.put(key.kid(), new Entry(source, KeyLookup.found(key), source.firstSeen(key.kid())));
         n++;
       }
       counts.put(source, n);
@@ -84,11 +90,11 @@ public final class KeyCache {
     return e == null ? null : e.source();
   }
 
-  /** Keys of the merged view, each with its winning source. */
-  public Map<String, SourceState> owners() {
-    Map<String, SourceState> out = new HashMap<>();
-    merged.forEach((kid, e) -> out.put(kid, e.source()));
-    return out;
+  /** Keys of the merged view, each with its winning source, from one consistent snapshot. */
+  public List<Merged> entries() {
+    return merged.values().stream()
+        .map(e -> new Merged(e.found().key(), e.source(), e.firstSeen()))
+        .toList();
   }
 
   /** How many merged keys {@code source} contributes. */
