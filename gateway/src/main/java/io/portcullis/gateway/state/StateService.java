@@ -62,6 +62,15 @@ public final class StateService {
       new java.util.concurrent.atomic.AtomicBoolean();
   private final java.util.concurrent.atomic.AtomicBoolean again =
       new java.util.concurrent.atomic.AtomicBoolean();
+  /**
+   * Guards {@link #overridesLive} and every override notification, so that reading the overrides
+   * and handing them to the listeners is one step: whichever notification runs last read a
+   * snapshot taken after every change applied before it (an admin change on the admin loop and a
+   * catch-up on another loop can otherwise publish in the opposite order of their reads).
+   */
+  private final Object overridesLock = new Object();
+
+  private boolean overridesLive; // guarded by overridesLock: set by the first full load
   private long timerId = -1;
   private volatile boolean closed;
   private volatile boolean failing;
@@ -264,8 +273,10 @@ public final class StateService {
     if (closed) {
       return;
     }
+    // Ring first, then try to run: a round ending between a failed attempt and its ring would
+    // otherwise miss it and leave the change to the next timer tick.
+    again.set(true);
     if (!syncing.compareAndSet(false, true)) {
-      again.set(true);
       return;
     }
     again.set(false);
@@ -289,7 +300,10 @@ public final class StateService {
               lastError = "ok";
               if (!loaded.future().isComplete()) {
                 LOG.info("revocation state loaded: revision {}, {} entries", max, entries.size());
-                notifyOverrides(); // before the flag: the first admitted request sees them
+                synchronized (overridesLock) { // before the flag: the first request sees them
+                  overridesLive = true;
+                  notifyOverrides();
+                }
                 loadedFlag = true;
                 loaded.tryComplete();
               }
@@ -359,8 +373,12 @@ public final class StateService {
         safely(() -> l.accept(e));
       }
     }
-    if (overridesChanged && loaded.future().isComplete()) {
-      notifyOverrides();
+    if (overridesChanged) {
+      synchronized (overridesLock) {
+        if (overridesLive) {
+          notifyOverrides();
+        }
+      }
     }
   }
 
@@ -379,6 +397,7 @@ public final class StateService {
     return Map.copyOf(policies);
   }
 
+  /** Reads the overrides and hands them to the listeners; hold {@link #overridesLock}. */
   private void notifyOverrides() {
     Map<String, RateLimitPolicy> current = overrides();
     for (Consumer<Map<String, RateLimitPolicy>> l : overrideListeners) {

@@ -11,7 +11,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -93,6 +95,49 @@ class StateServiceTest {
     assertThat(registry.get("portcullis.revocation.propagation").timer().count()).isEqualTo(1);
     assertThat(registry.get("portcullis.revocations.active").tag("type", "kid").gauge().value())
         .isEqualTo(1.0);
+    Await.result(state.close());
+  }
+
+  /**
+   * An admin change (A) and a catch-up bringing another instance's change (B) notify from two
+   * threads. A's listener is held between A's read of the overrides and its publication while B
+   * runs; the listeners must still end with both, as the snapshot has them. Without one lock over
+   * read-and-publish, B published {a, b}, then A published its older {a}, and b was never enforced
+   * on this instance (later catch-ups apply nothing new, so nothing repaired it).
+   */
+  @Test
+  void overlappingOverrideNotificationsEndWithTheLatestOverrides() throws Exception {
+    StateService state = service();
+    Await.result(state.start());
+    Await.result(state.loaded());
+    AtomicReference<Map<String, RateLimitPolicy>> enforced = new AtomicReference<>();
+    CountDownLatch aHeld = new CountDownLatch(1);
+    CountDownLatch bPublished = new CountDownLatch(1);
+    state.onOverridesChanged(
+        overrides -> {
+          if (!overrides.containsKey("org:b") && aHeld.getCount() > 0) {
+            aHeld.countDown();
+            try {
+              bPublished.await(1, TimeUnit.SECONDS); // with the lock B cannot publish meanwhile
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          enforced.set(overrides);
+          if (overrides.containsKey("org:b")) {
+            bPublished.countDown();
+          }
+        });
+
+    // B: committed by "another instance" (straight to the store), not yet read here
+    Await.result(state.store().apply(StateEntry.override("org:b", "20/s", null), audit()));
+    var a = state.mutate(StateEntry.override("org:a", "10/s", null), audit());
+    assertThat(aHeld.await(10, TimeUnit.SECONDS)).as("A notifies").isTrue();
+    state.sync(); // the catch-up reading B, on this thread while A's listener is held
+    Await.result(a);
+
+    Await.until(() -> enforced.get().size() == 2, Duration.ofSeconds(5), "b enforced");
+    assertThat(enforced.get()).isEqualTo(state.overrides()).containsOnlyKeys("org:a", "org:b");
     Await.result(state.close());
   }
 
