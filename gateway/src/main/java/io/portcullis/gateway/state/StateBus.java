@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Redis pub/sub between instances: each committed change is published on one namespaced channel and
  * applied by every subscriber. Delivery is best effort (pub/sub keeps nothing for a disconnected
- * subscriber); the periodic catch-up from the store covers what is lost, and a reconnect asks for
- * an immediate catch-up.
+ * subscriber); the periodic catch-up from the store covers what is lost, and every (re)subscription
+ * asks for an immediate catch-up.
  */
 final class StateBus {
   private static final Logger LOG = LoggerFactory.getLogger(StateBus.class);
@@ -28,9 +28,8 @@ final class StateBus {
   private final Redis subscriberClient;
   private final Runnable onMessage;
   private final Runnable onReconnect;
-  private RedisConnection subscriber;
+  private volatile RedisConnection subscriber;
   private volatile boolean closed;
-  private boolean everConnected;
 
   StateBus(Vertx vertx, String redisUrl, String channel, Runnable onMessage, Runnable onReconnect) {
     this.vertx = vertx;
@@ -64,10 +63,10 @@ final class StateBus {
             conn -> {
               subscriber = conn;
               LOG.info("state bus: subscribed to {}", channel);
-              if (everConnected) {
-                onReconnect.run(); // messages may have been lost while disconnected
-              }
-              everConnected = true;
+              // Changes committed before the subscription took effect rang nobody here: the
+              // first subscription may land after the initial load, a re-subscription after an
+              // outage. One catch-up now reads them.
+              onReconnect.run();
             })
         .onFailure(
             e -> {
@@ -81,7 +80,6 @@ final class StateBus {
       return;
     }
     subscriber = null;
-    everConnected = true;
     LOG.warn("state bus: subscription lost ({}); reconnecting", e == null ? "closed" : e);
     conn.close();
     vertx.setTimer(RECONNECT_DELAY_MS, t -> subscribe());

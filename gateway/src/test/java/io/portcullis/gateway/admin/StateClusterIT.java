@@ -258,6 +258,37 @@ class StateClusterIT {
         "changes flow after Redis returns");
   }
 
+  /**
+   * An instance whose first subscription lands after its initial load (Redis not up yet at boot)
+   * missed every ring in between: the subscription itself must ask for a catch-up, or such a change
+   * waits for the next timer round (an hour here).
+   */
+  @Test
+  void aChangeCommittedBeforeTheFirstSubscriptionIsCaughtUpWhenItLands() {
+    RedisServer redis = RedisServer.startPrivate();
+    servers.add(redis);
+    redis.stop();
+    StateOptions opts =
+        options(
+            freshDb(PostgresServer.shared()),
+            redis.url(),
+            Duration.ofHours(1),
+            Duration.ofHours(2));
+    AdminHarness a = instance(opts, true);
+    AdminHarness b = instance(opts, true); // loaded from PostgreSQL, not subscribed
+
+    HttpResponse<Buffer> r =
+        post(a, "/tenants/acme/suspend", new JsonObject().put("reason", "abuse"));
+    assertThat(r.statusCode()).isEqualTo(200); // its ring went nowhere
+    assertThat(b.state.snapshot().suspension("acme")).isNull();
+
+    redis.start();
+    Await.until(
+        () -> b.state.snapshot().suspension("acme") != null,
+        Duration.ofSeconds(10),
+        "caught up when the subscription lands");
+  }
+
   @Test
   void withPostgresDownMutationsAre503TheSnapshotKeepsEnforcingAndNothingAcknowledgedIsLost() {
     PostgresServer pg = PostgresServer.startPrivate();
