@@ -45,7 +45,7 @@ public final class AuthFailureGate {
     }
     Instant now = clock.instant();
     if (!now.isBefore(until)) {
-      blockedUntil.invalidate(ip);
+      blockedUntil.asMap().remove(ip, until); // not a newer block set meanwhile
       return null;
     }
     return GatewayFailure.retryable(

@@ -62,11 +62,12 @@ public final class StateService {
       new java.util.concurrent.atomic.AtomicBoolean();
   private final java.util.concurrent.atomic.AtomicBoolean again =
       new java.util.concurrent.atomic.AtomicBoolean();
+
   /**
    * Guards {@link #overridesLive} and every override notification, so that reading the overrides
-   * and handing them to the listeners is one step: whichever notification runs last read a
-   * snapshot taken after every change applied before it (an admin change on the admin loop and a
-   * catch-up on another loop can otherwise publish in the opposite order of their reads).
+   * and handing them to the listeners is one step: whichever notification runs last read a snapshot
+   * taken after every change applied before it (an admin change on the admin loop and a catch-up on
+   * another loop can otherwise publish in the opposite order of their reads).
    */
   private final Object overridesLock = new Object();
 

@@ -30,8 +30,11 @@ public final class KeyCache {
   private final List<SourceState> sources;
   private final Clock clock;
   private final Duration maxStaleness;
-  private volatile Map<String, Entry> merged = Map.of();
-  private volatile Map<SourceState, Integer> contributed = Map.of();
+
+  /** The merged keys and each source's share of them, published together. */
+  private record View(Map<String, Entry> merged, Map<SourceState, Integer> contributed) {}
+
+  private volatile View view = new View(Map.of(), Map.of());
 
   public KeyCache(List<SourceState> sourcesInPrecedence, Clock clock, Duration maxStaleness) {
     this.sources = List.copyOf(sourcesInPrecedence);
@@ -65,47 +68,51 @@ public final class KeyCache {
       }
       counts.put(source, n);
     }
-    merged = Map.copyOf(next);
-    contributed = Map.copyOf(counts);
+    view = new View(Map.copyOf(next), Map.copyOf(counts));
   }
 
   /** The lookup of {@link io.portcullis.keyset.KeySet#lookup(String)}. */
   public KeyLookup lookup(String kid) {
-    Entry e = kid == null ? null : merged.get(kid);
+    View v = view;
+    Entry e = kid == null ? null : v.merged().get(kid);
     Instant now = clock.instant();
     if (e == null) {
-      return usableKeys(now) > 0 ? KeyLookup.UNKNOWN : KeyLookup.NO_KEYS;
+      return usableKeys(v, now) > 0 ? KeyLookup.UNKNOWN : KeyLookup.NO_KEYS;
     }
     return e.source().stale(now, maxStaleness) ? KeyLookup.STALE : e.found();
   }
 
   /** Whether {@code kid} is in the merged view (stale or not). */
   public boolean contains(String kid) {
-    return merged.containsKey(kid);
+    return view.merged().containsKey(kid);
   }
 
   /** The source whose key won for {@code kid}, or {@code null}. */
   public SourceState sourceOf(String kid) {
-    Entry e = merged.get(kid);
+    Entry e = view.merged().get(kid);
     return e == null ? null : e.source();
   }
 
   /** Keys of the merged view, each with its winning source, from one consistent snapshot. */
   public List<Merged> entries() {
-    return merged.values().stream()
+    return view.merged().values().stream()
         .map(e -> new Merged(e.found().key(), e.source(), e.firstSeen()))
         .toList();
   }
 
   /** How many merged keys {@code source} contributes. */
   public int contributedBy(SourceState source) {
-    return contributed.getOrDefault(source, 0);
+    return view.contributed().getOrDefault(source, 0);
   }
 
   /** Keys that can verify now: merged keys whose source is not stale. */
   public int usableKeys(Instant now) {
+    return usableKeys(view, now);
+  }
+
+  private int usableKeys(View v, Instant now) {
     int n = 0;
-    for (var e : contributed.entrySet()) {
+    for (var e : v.contributed().entrySet()) {
       if (!e.getKey().stale(now, maxStaleness)) {
         n += e.getValue();
       }

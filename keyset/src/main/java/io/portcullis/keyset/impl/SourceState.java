@@ -74,9 +74,11 @@ public final class SourceState {
 
   /** Records a successful load that found {@code newKeys}. */
   public void succeeded(Map<String, VerificationKey> newKeys, Instant now) {
+    // sightings of new kids before the swap and removal of old ones after it: a reader of keys()
+    // always finds the first sighting of every key it sees
     newKeys.keySet().forEach(kid -> firstSeen.putIfAbsent(kid, now));
-    firstSeen.keySet().retainAll(newKeys.keySet());
     this.keys = Map.copyOf(newKeys);
+    firstSeen.keySet().retainAll(newKeys.keySet());
     this.lastAttempt = now;
     this.lastSuccess = now;
     this.lastError = null;
