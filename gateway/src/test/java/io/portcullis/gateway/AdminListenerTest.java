@@ -145,7 +145,7 @@ class AdminListenerTest {
 
   @Test
   void shutdownTurnsReadinessOffWhileStillServing() {
-    Gateway g = await(gateway(Map.of("PORTCULLIS_DRAIN_DELAY", "2s")).start());
+    Gateway g = await(gateway(Map.of("PORTCULLIS_DRAIN_DELAY", "5s")).start());
     var shutdown = g.shutdown();
     HttpResponse<Buffer> ready = admin(g, "/readyz");
     assertThat(ready.statusCode()).isEqualTo(503);

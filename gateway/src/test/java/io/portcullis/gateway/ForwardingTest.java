@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.portcullis.gateway.config.ConfigLoader;
 import io.portcullis.gateway.config.GatewayConfig;
+import io.portcullis.gateway.support.TestGateways;
 import io.portcullis.gateway.support.TestKeys;
 import io.portcullis.gateway.support.TestUpstream;
 import io.portcullis.testkit.Ports;
@@ -75,9 +76,14 @@ class ForwardingTest {
         ConfigLoader.parse(
             yaml,
             Map.of(
-                "PORTCULLIS_ISSUERS", TestKeys.ISSUER,
-                "PORTCULLIS_AUDIENCES", TestKeys.AUDIENCE,
-                "JWT_PUBLIC_KEYS_PEM", new JsonObject().put(keys.kid, keys.pem()).encode()),
+                "PORTCULLIS_ISSUERS",
+                TestKeys.ISSUER,
+                "PORTCULLIS_AUDIENCES",
+                TestKeys.AUDIENCE,
+                "JWT_PUBLIC_KEYS_PEM",
+                new JsonObject().put(keys.kid, keys.pem()).encode(),
+                "PORTCULLIS_DATA_DIR",
+                TestGateways.tempDir().toString()),
             false);
     // The gateway owns its Vert.x here, built as in production (Gateway.vertxOptions): on Linux
     // every framing case below runs on the epoll transport the jar ships. GatewayProxyTest runs

@@ -7,6 +7,7 @@ import io.portcullis.gateway.config.ConfigLoader;
 import io.portcullis.gateway.config.GatewayConfig;
 import io.portcullis.gateway.http.ErrorCode;
 import io.portcullis.gateway.support.AccessLogCapture;
+import io.portcullis.gateway.support.TestGateways;
 import io.portcullis.gateway.support.TestKeys;
 import io.portcullis.gateway.support.TestUpstream;
 import io.portcullis.testkit.Ports;
@@ -88,7 +89,9 @@ class GatewayProxyTest {
                 "JWT_PUBLIC_KEYS_PEM",
                 new JsonObject().put(keys.kid, keys.pem()).encode(),
                 "PORTCULLIS_MAX_BODY_SIZE",
-                "16MiB"),
+                "16MiB",
+                "PORTCULLIS_DATA_DIR",
+                TestGateways.tempDir().toString()),
             false);
     gateway =
         await(

@@ -128,7 +128,10 @@ class MainTest {
     env.put("PORTCULLIS_PORT", "0");
     env.put("PORTCULLIS_ADMIN_PORT", "0");
     env.put("PORTCULLIS_ADMIN_HOST", "127.0.0.1");
-    env.put("PORTCULLIS_STARTUP_TIMEOUT", "1s");
+    // long enough for the (empty, private) embedded store to load on a slow machine: Redis must
+    // be the part named
+    env.put("PORTCULLIS_STARTUP_TIMEOUT", "5s");
+    env.put("PORTCULLIS_DATA_DIR", io.portcullis.gateway.support.TestGateways.tempDir().toString());
     env.put(
         "JWT_PUBLIC_KEYS_PEM",
         "{\"k1\": "

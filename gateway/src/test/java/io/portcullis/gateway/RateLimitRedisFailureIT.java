@@ -233,12 +233,14 @@ class RateLimitRedisFailureIT {
    * <p>Each answer is classified by the decision counter it moved on the instance that gave it
    * ({@code /metrics}): with Redis up, one call can still miss the 50 ms bound on a busy machine
    * and be decided by the failure mode instead. Such an answer proves nothing either way and is
-   * retried; a distributed answer must be exactly what one shared bucket gives.
+   * retried (its script may still have run in Redis and spent a token); a distributed answer must
+   * be what one shared bucket gives.
    */
   private static void assertSharedLimit(
       WebClient web, TestKeys keys, Gateway a, Gateway b, String org) {
     String token = keys.token(org);
     int allowedOnA = 0;
+    int undecidedOnA = 0;
     Proof limitedOnA = null;
     for (int i = 0; i < 30 && limitedOnA == null; i++) {
       Proof p = proof(web, a, token);
@@ -249,12 +251,17 @@ class RateLimitRedisFailureIT {
             .isEqualTo("\"override_org\";q=10;w=3600");
       } else if (p.decision().equals("limited")) {
         limitedOnA = p;
+      } else {
+        undecidedOnA++;
       }
     }
     assertThat(limitedOnA)
         .as("%s: the first instance limits once the budget is spent", org)
         .isNotNull();
-    assertThat(allowedOnA).as("%s: the whole budget, from the shared bucket", org).isEqualTo(10);
+    // A call that missed the bound may still have run in Redis and spent a token there.
+    assertThat(allowedOnA)
+        .as("%s: the whole budget, from the shared bucket (%d undecided)", org, undecidedOnA)
+        .isBetween(10 - undecidedOnA, 10);
     Proof onB = null;
     for (int i = 0; i < 10 && onB == null; i++) {
       Proof p = proof(web, b, token);

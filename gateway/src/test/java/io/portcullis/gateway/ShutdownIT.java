@@ -158,12 +158,12 @@ class ShutdownIT {
 
   @Test
   void sigtermDrainsLetsTheSlowRequestFinishAndExitsZero() throws Exception {
-    launch("2s", "20s");
+    launch("4s", "30s");
     assertThat(get(adminPort, "/readyz").statusCode()).isEqualTo(200);
 
-    // In flight: the upstream answers after 6 s, well past the 2 s drain.
+    // In flight: the upstream answers after 12 s, well past the 4 s drain.
     CompletableFuture<HttpResponse<String>> slow =
-        http.sendAsync(request(proxyPort, "/delay?ms=6000"), HttpResponse.BodyHandlers.ofString());
+        http.sendAsync(request(proxyPort, "/delay?ms=12000"), HttpResponse.BodyHandlers.ofString());
     assertThat(upstream.uris.poll(10, TimeUnit.SECONDS)).startsWith("/delay");
 
     sigterm();

@@ -45,7 +45,7 @@ class TokenValidatorTest {
           .validate(token)
           .toCompletionStage()
           .toCompletableFuture()
-          .get(2, TimeUnit.SECONDS);
+          .get(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new AssertionError("validate did not answer: " + e, e);
     }
@@ -366,7 +366,8 @@ class TokenValidatorTest {
     assertThat(v.result()).isEqualTo(ValidationResult.UNKNOWN_KID);
     // the hostile kid is not echoed into the detail (which reaches logs)
     assertThat(((Validation.Rejected) v).detail()).doesNotContain("dev/null", "OR 1=1", "sleep");
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .isLessThan(Duration.ofSeconds(4)); // "|sleep 5" did not run
   }
 
   @Test

@@ -45,7 +45,9 @@ class RedisConnectionPerLoopIT {
     limiter =
         RateLimiter.redis(
             vertx,
-            RedisRateLimiterOptions.of(server.url()).withHeartbeatInterval(Duration.ofHours(1)),
+            RedisRateLimiterOptions.of(server.url())
+                .withHeartbeatInterval(Duration.ofHours(1))
+                .withCallTimeout(Duration.ofSeconds(1)), // semantics here, not the bound
             Clock.systemUTC(),
             new SimpleMeterRegistry());
     Await.result(limiter.warmUp());

@@ -38,7 +38,9 @@ class RedisRateLimiterContractIT extends RateLimiterContract {
   protected RateLimiter create(MutableClock clock, MeterRegistry registry) {
     return RateLimiter.redis(
         vertx,
-        RedisRateLimiterOptions.of(RedisServer.shared().url()).withKeyPrefix(PREFIX),
+        RedisRateLimiterOptions.of(RedisServer.shared().url())
+            .withKeyPrefix(PREFIX)
+            .withCallTimeout(Duration.ofSeconds(1)), // semantics here, not the bound
         clock,
         registry);
   }
