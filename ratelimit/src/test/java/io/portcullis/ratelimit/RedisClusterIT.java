@@ -5,9 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.portcullis.ratelimit.Decision.Outcome;
 import io.portcullis.ratelimit.impl.RedisRateLimiter;
+import io.portcullis.testkit.Binaries;
 import io.portcullis.testkit.Ports;
+import io.portcullis.testkit.Resp;
 import io.vertx.core.Vertx;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,9 +20,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The {@code redis-cluster://} URL form against a real three-master cluster started from the Debian
- * {@code redis-server} binary: EVALSHA is routed by the bucket's hash tag, buckets on different
- * slots stay independent, and the heartbeat key works.
+ * The {@code redis-cluster://} URL form against a real three-master cluster started from the
+ * harness's {@code redis-server} (the machine's, else the embedded one): EVALSHA is routed by the
+ * bucket's hash tag, buckets on different slots stay independent, and the heartbeat key works.
  */
 class RedisClusterIT {
   private static final List<Process> NODES = new ArrayList<>();
@@ -41,7 +42,7 @@ class RedisClusterIT {
       Path nodeDir = Files.createDirectories(dir.resolve(Integer.toString(port)));
       NODES.add(
           new ProcessBuilder(
-                  "redis-server",
+                  Binaries.redisServer().toString(),
                   "--port",
                   Integer.toString(port),
                   "--bind",
@@ -63,17 +64,23 @@ class RedisClusterIT {
     for (int port : PORTS) {
       Ports.awaitListening(port, Duration.ofSeconds(10));
     }
-    List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
-    PORTS.forEach(p -> create.add("127.0.0.1:" + p));
-    create.add("--cluster-yes");
-    run(create, dir.resolve("create.log"));
+    // what `redis-cli --cluster create` does: a third of the slots each, then introductions
+    int[][] ranges = {{0, 5460}, {5461, 10922}, {10923, 16383}};
+    for (int i = 0; i < PORTS.size(); i++) {
+      List<String> addSlots = new ArrayList<>(List.of("CLUSTER", "ADDSLOTS"));
+      for (int slot = ranges[i][0]; slot <= ranges[i][1]; slot++) {
+        addSlots.add(Integer.toString(slot));
+      }
+      Resp.command(PORTS.get(i), addSlots.toArray(String[]::new));
+      Resp.command(PORTS.get(i), "CLUSTER", "SET-CONFIG-EPOCH", Integer.toString(i + 1));
+    }
+    for (int port : PORTS.subList(1, PORTS.size())) {
+      Resp.command(PORTS.get(0), "CLUSTER", "MEET", "127.0.0.1", Integer.toString(port));
+    }
     // wait until every node reports the cluster ok (slots assigned and agreed)
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     for (int port : PORTS) {
-      while (!run(
-              List.of("redis-cli", "-p", Integer.toString(port), "cluster", "info"),
-              dir.resolve("info.log"))
-          .contains("cluster_state:ok")) {
+      while (!Resp.command(port, "CLUSTER", "INFO").contains("cluster_state:ok")) {
         if (System.nanoTime() > deadline) {
           throw new AssertionError("cluster never became ok");
         }
@@ -125,36 +132,12 @@ class RedisClusterIT {
       assertThat(registry.get("portcullis.ratelimit.backend.errors").counter().count()).isZero();
       int nodesWithBuckets = 0;
       for (int port : PORTS) {
-        String size =
-            run(
-                List.of("redis-cli", "-p", Integer.toString(port), "dbsize"),
-                Path.of(
-                    System.getProperty("java.io.tmpdir"), "portcullis-dbsize-" + port + ".log"));
-        nodesWithBuckets += Long.parseLong(size.trim()) > 0 ? 1 : 0;
+        nodesWithBuckets += Long.parseLong(Resp.command(port, "DBSIZE")) > 0 ? 1 : 0;
       }
       assertThat(nodesWithBuckets).as("buckets spread over the masters").isGreaterThanOrEqualTo(2);
     } finally {
       Await.result(limiter.close());
       Await.result(vertx.close());
-    }
-  }
-
-  private static String run(List<String> command, Path log) {
-    try {
-      Process p =
-          new ProcessBuilder(command)
-              .redirectErrorStream(true)
-              .redirectOutput(log.toFile())
-              .start();
-      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new AssertionError("failed: " + command + "\n" + Files.readString(log));
-      }
-      return Files.readString(log);
-    } catch (IOException e) {
-      throw new AssertionError(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
     }
   }
 }

@@ -9,7 +9,6 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -18,12 +17,14 @@ import java.util.stream.Stream;
 
 /**
  * A real PostgreSQL for tests. {@link #shared()} is the machine's server on 127.0.0.1:5432 (trust
- * auth, user {@code postgres}) when one runs, otherwise a cluster this JVM creates with the Debian
- * binaries; tests isolate themselves with {@link #createDatabase()}. {@link #startPrivate()}
- * creates a cluster of the test's own on a free port, for fault injection: {@link #stop()} and
- * {@link #start()} take it down and bring it back with its data.
+ * auth, user {@code postgres}) when one runs, otherwise a cluster this JVM creates ({@link
+ * Binaries#postgresBin()}: the machine's binaries, else the embedded ones); tests isolate
+ * themselves with {@link #createDatabase()}. {@link #startPrivate()} creates a cluster of the
+ * test's own on a free port, for fault injection: {@link #stop()} and {@link #start()} take it down
+ * and bring it back with its data.
  *
- * <p>Never skips: with no server and no binaries, it fails and says what to install.
+ * <p>Never skips: with no server it creates one, from the Debian packages or the embedded binaries.
+ * A root JVM runs the cluster as {@code postgres} (or {@code nobody}): PostgreSQL refuses root.
  */
 public final class PostgresServer implements AutoCloseable {
   private static final int MACHINE_PORT = 5432;
@@ -32,17 +33,21 @@ public final class PostgresServer implements AutoCloseable {
 
   private final int port;
   private final Path dataDir;
+  private final Path bin;
+  private final String runAs;
 
-  private PostgresServer(int port, Path dataDir) {
+  private PostgresServer(int port, Path dataDir, Path bin, String runAs) {
     this.port = port;
     this.dataDir = dataDir;
+    this.bin = bin;
+    this.runAs = runAs;
   }
 
   /** The PostgreSQL every test may share (isolate with {@link #createDatabase()}). */
   public static synchronized PostgresServer shared() {
     if (shared == null) {
       if (Ports.listening(MACHINE_PORT)) {
-        shared = new PostgresServer(MACHINE_PORT, null);
+        shared = new PostgresServer(MACHINE_PORT, null, null, null);
       } else {
         shared = startPrivate();
         Runtime.getRuntime().addShutdownHook(new Thread(shared::close));
@@ -53,15 +58,21 @@ public final class PostgresServer implements AutoCloseable {
 
   /** A cluster of the caller's own on a free port; close it when done. */
   public static PostgresServer startPrivate() {
-    Path bin = binDir();
+    return startPrivate(null);
+  }
+
+  /** As {@link #startPrivate()}, from the given binary source ({@code null}: the default). */
+  public static PostgresServer startPrivate(Binaries.Source source) {
+    Path bin = source == null ? Binaries.postgresBin() : Binaries.postgresBin(source);
+    String runAs = Processes.isRoot() ? Processes.serverUser() : null;
     try {
       Path dir = Files.createTempDirectory("portcullis-pg-");
       Path data = dir.resolve("data");
       Files.createDirectories(data);
-      chownToPostgres(dir);
+      chownTo(runAs, dir);
       Processes.run(
           Processes.as(
-              USER,
+              runAs,
               List.of(
                   bin.resolve("initdb").toString(),
                   "-D",
@@ -73,7 +84,7 @@ public final class PostgresServer implements AutoCloseable {
                   "-E",
                   "UTF8")),
           dir.resolve("initdb.log"));
-      PostgresServer server = new PostgresServer(Ports.free(), data);
+      PostgresServer server = new PostgresServer(Ports.free(), data, bin, runAs);
       server.start();
       return server;
     } catch (IOException e) {
@@ -127,9 +138,9 @@ public final class PostgresServer implements AutoCloseable {
     }
     Processes.run(
         Processes.as(
-            USER,
+            runAs,
             List.of(
-                binDir().resolve("pg_ctl").toString(),
+                bin.resolve("pg_ctl").toString(),
                 "-D",
                 dataDir.toString(),
                 "-l",
@@ -150,9 +161,9 @@ public final class PostgresServer implements AutoCloseable {
     }
     Processes.run(
         Processes.as(
-            USER,
+            runAs,
             List.of(
-                binDir().resolve("pg_ctl").toString(),
+                bin.resolve("pg_ctl").toString(),
                 "-D",
                 dataDir.toString(),
                 "-m",
@@ -183,32 +194,10 @@ public final class PostgresServer implements AutoCloseable {
     }
   }
 
-  private static Path binDir() {
-    Path root = Path.of("/usr/lib/postgresql");
-    List<Path> versions = new ArrayList<>();
-    if (Files.isDirectory(root)) {
-      try (Stream<Path> s = Files.list(root)) {
-        s.filter(p -> Files.isExecutable(p.resolve("bin/pg_ctl"))).forEach(versions::add);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-    return versions.stream()
-        .max(
-            Comparator.comparing(
-                p -> Integer.parseInt(p.getFileName().toString().replaceAll("\\D", "0"))))
-        .map(p -> p.resolve("bin"))
-        .orElseThrow(
-            () ->
-                new IllegalStateException(
-                    "no PostgreSQL on 127.0.0.1:5432 and no server binaries under /usr/lib/postgresql:"
-                        + " apt-get install -y postgresql"));
-  }
-
-  private static void chownToPostgres(Path dir) {
-    if (Processes.isRoot()) {
+  private static void chownTo(String user, Path dir) {
+    if (user != null) {
       Processes.run(
-          List.of("chown", "-R", USER + ":" + USER, dir.toString()),
+          List.of("chown", "-R", user, dir.toString()),
           Path.of(
               System.getProperty("java.io.tmpdir"),
               "portcullis-chown-" + UUID.randomUUID() + ".log"));

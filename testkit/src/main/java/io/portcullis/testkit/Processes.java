@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-/** Running the Debian server binaries the harness relies on. */
+/** Running the server binaries the harness relies on. */
 final class Processes {
   private Processes() {}
 
@@ -58,9 +58,26 @@ final class Processes {
     }
   }
 
-  /** Prefixes {@code command} so that it runs as {@code user} when we are root. */
+  /**
+   * The unprivileged user a root JVM runs a server as (PostgreSQL refuses root): {@code postgres}
+   * where the Debian package created it, else {@code nobody}.
+   */
+  static String serverUser() {
+    try {
+      Process p = new ProcessBuilder("id", "-u", "postgres").redirectErrorStream(true).start();
+      p.getInputStream().readAllBytes();
+      return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0 ? "postgres" : "nobody";
+    } catch (IOException e) {
+      return "nobody";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Prefixes {@code command} so that it runs as {@code user} (if any) when we are root. */
   static List<String> as(String user, List<String> command) {
-    if (!isRoot()) {
+    if (user == null || !isRoot()) {
       return command;
     }
     List<String> full = new ArrayList<>(List.of("runuser", "-u", user, "--"));

@@ -11,12 +11,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real Redis for tests. {@link #shared()} is the machine's server on 127.0.0.1:6379 when one
- * runs, otherwise one this JVM starts from the Debian binary; tests isolate themselves inside it
- * with {@link #uniquePrefix()}. {@link #startPrivate()} starts a server of the test's own on a free
- * port, for fault injection: {@link #stop()} kills it, {@link #start()} brings it back on the same
- * port.
+ * runs, otherwise one this JVM starts ({@link Binaries#redisServer()}: the machine's binary, else
+ * the embedded one); tests isolate themselves inside it with {@link #uniquePrefix()}. {@link
+ * #startPrivate()} starts a server of the test's own on a free port, for fault injection: {@link
+ * #stop()} kills it, {@link #start()} brings it back on the same port.
  *
- * <p>Never skips: with no server and no binary, it fails and says what to install.
+ * <p>Never skips: with no server it starts one, from the Debian package or the embedded binary.
  */
 public final class RedisServer implements AutoCloseable {
   private static final int MACHINE_PORT = 6379;
@@ -24,18 +24,21 @@ public final class RedisServer implements AutoCloseable {
 
   private final int port;
   private final boolean owned;
+  private final Binaries.Source source; // null: the machine's binary, else the embedded one
   private Process process;
+  private Path logFile;
 
-  private RedisServer(int port, boolean owned) {
+  private RedisServer(int port, boolean owned, Binaries.Source source) {
     this.port = port;
     this.owned = owned;
+    this.source = source;
   }
 
   /** The Redis every test may share (isolate by key prefix). */
   public static synchronized RedisServer shared() {
     if (shared == null) {
       if (Ports.listening(MACHINE_PORT)) {
-        shared = new RedisServer(MACHINE_PORT, false);
+        shared = new RedisServer(MACHINE_PORT, false, null);
       } else {
         shared = startPrivate();
         Runtime.getRuntime().addShutdownHook(new Thread(shared::stop));
@@ -46,7 +49,12 @@ public final class RedisServer implements AutoCloseable {
 
   /** A Redis of the caller's own on a free port; close it when done. */
   public static RedisServer startPrivate() {
-    RedisServer server = new RedisServer(Ports.free(), true);
+    return startPrivate(null);
+  }
+
+  /** As {@link #startPrivate()}, from the given binary source ({@code null}: the default). */
+  public static RedisServer startPrivate(Binaries.Source source) {
+    RedisServer server = new RedisServer(Ports.free(), true, source);
     server.start();
     return server;
   }
@@ -75,14 +83,10 @@ public final class RedisServer implements AutoCloseable {
     if (process != null && process.isAlive()) {
       return;
     }
-    Path binary =
-        Processes.onPath("redis-server")
-            .orElseThrow(
-                () ->
-                    new IllegalStateException(
-                        "no Redis on 127.0.0.1:6379 and no redis-server binary: apt-get install -y redis-server"));
+    Path binary = source == null ? Binaries.redisServer() : Binaries.redisServer(source);
     try {
       Path dir = Files.createTempDirectory("portcullis-redis-");
+      logFile = dir.resolve("redis.log");
       process =
           new ProcessBuilder(
                   List.of(
@@ -98,12 +102,24 @@ public final class RedisServer implements AutoCloseable {
                       "--dir",
                       dir.toString()))
               .redirectErrorStream(true)
-              .redirectOutput(dir.resolve("redis.log").toFile())
+              .redirectOutput(logFile.toFile())
               .start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     Ports.awaitListening(port, Duration.ofSeconds(10));
+    if (!process.isAlive()) { // something else answered on the port; ours did not start
+      throw new IllegalStateException(
+          "redis-server exited at start on port " + port + ": " + log(logFile));
+    }
+  }
+
+  private static String log(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
   }
 
   /** Kills this private server at once (SIGKILL): clients see the connection drop. */

@@ -51,4 +51,42 @@ class ServersTest {
       }
     }
   }
+
+  /**
+   * The fallback of a machine without the servers or their Debian packages: the binaries packaged
+   * in Maven Central jars start, serve and restart exactly like the machine's. Runs on every
+   * machine, so the fallback is known to work before a fresh machine needs it.
+   */
+  @Test
+  void embeddedRedisServesAndRestarts() throws Exception {
+    assertThat(Binaries.redisServer(Binaries.Source.EMBEDDED).toString())
+        .contains("portcullis-testkit");
+    try (RedisServer redis = RedisServer.startPrivate(Binaries.Source.EMBEDDED)) {
+      assertThat(Resp.command(redis.port(), "PING")).isEqualTo("PONG");
+      redis.stop();
+      assertThat(Ports.listening(redis.port())).isFalse();
+      redis.start();
+      assertThat(Resp.command(redis.port(), "PING")).isEqualTo("PONG");
+    }
+  }
+
+  @Test
+  void embeddedPostgresServesAndKeepsItsData() throws Exception {
+    try (PostgresServer pg = PostgresServer.startPrivate(Binaries.Source.EMBEDDED)) {
+      String db = pg.createDatabase();
+      try (Connection c = pg.connect(db)) {
+        c.createStatement().execute("create table t(x int); insert into t values (7)");
+        ResultSet rs = c.createStatement().executeQuery("show server_version");
+        rs.next();
+        assertThat(rs.getString(1)).startsWith("16.");
+      }
+      pg.stop();
+      pg.start();
+      try (Connection c = pg.connect(db);
+          ResultSet rs = c.createStatement().executeQuery("select x from t")) {
+        rs.next();
+        assertThat(rs.getInt(1)).isEqualTo(7);
+      }
+    }
+  }
 }
