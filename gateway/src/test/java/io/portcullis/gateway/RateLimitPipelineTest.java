@@ -94,6 +94,38 @@ class RateLimitPipelineTest {
     assertThat(get("/a", keys.token("vip")).statusCode()).isEqualTo(429);
   }
 
+  /**
+   * RUNBOOK "clamp an abusive source": an ip: override set at runtime limits that address on an
+   * authenticated route, for valid and forged tokens alike (before any token work: a forged token
+   * past the clamp gets 429, not 401), on top of the tenant's own limit; removing it restores the
+   * tenant's limit untouched by the clamped requests' answers.
+   */
+  @Test
+  void anIpOverrideClampsTheSourceOnAuthenticatedRoutesBeforeTokenWork() {
+    gateway
+        .rateLimitPolicies()
+        .setOverride("ip:127.0.0.1", io.portcullis.ratelimit.RateLimitPolicy.parse("3/min"));
+    for (int i = 0; i < 3; i++) {
+      HttpResponse<Buffer> ok = get("/a", keys.token("vip")); // vip's own limit is 5/min
+      assertThat(ok.statusCode()).isEqualTo(200);
+      assertThat(ok.getHeader("RateLimit-Policy")).isEqualTo("\"override_org\";q=5;w=60");
+    }
+    HttpResponse<Buffer> clamped = get("/a", keys.token("vip"));
+    assertThat(clamped.statusCode()).isEqualTo(429);
+    assertThat(clamped.bodyAsJsonObject().getString("error")).isEqualTo("rate_limited");
+    assertThat(clamped.getHeader("RateLimit-Policy")).isEqualTo("\"override_ip\";q=3;w=60");
+    assertThat(clamped.getHeader("Retry-After")).isNotNull();
+    assertThat(get("/a", "forged." + keys.token("vip")).statusCode())
+        .as("refused before any signature work")
+        .isEqualTo(429);
+
+    gateway.rateLimitPolicies().removeOverride("ip:127.0.0.1");
+    // vip spent 3 of 5 while clamped (the clamped 429s spent nothing of the tenant's)
+    assertThat(get("/a", keys.token("vip")).statusCode()).isEqualTo(200);
+    assertThat(get("/a", keys.token("vip")).statusCode()).isEqualTo(200);
+    assertThat(get("/a", keys.token("vip")).statusCode()).isEqualTo(429);
+  }
+
   @Test
   void theLimitIsKeyedOnVerifiedClaimsNeverOnClientHeaders() {
     assertThat(get("/a", keys.token("acme")).statusCode()).isEqualTo(200);

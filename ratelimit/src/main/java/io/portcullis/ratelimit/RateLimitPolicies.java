@@ -33,9 +33,11 @@ import java.util.regex.Pattern;
  *
  * The most specific identity wins, so an operator can both raise a whole tenant and clamp one of
  * its runaway clients. An org override replaces the default for every route of the tenant,
- * including routes with their own policy (the operator's explicit word beats the route file).
- * {@code ip:} overrides do not apply on authenticated routes: there the limit is keyed on the
- * verified tenant, which an address cannot override.
+ * including routes with their own policy (the operator's explicit word beats the route file). An
+ * address cannot raise a tenant's limit, but on-call can clamp an abusive source: on authenticated
+ * routes an {@code ip:<addr>} override is a <em>source clamp</em> ({@link #sourceClamp}), checked
+ * before any token work and in addition to the tenant's own limit above, so it only ever tightens.
+ * It shares the address's bucket with public routes: the address gets that many requests in all.
  *
  * <p>Public ({@code auth: none}) routes are limited per client IP: the {@code ip:<addr>} override
  * (label {@code override_ip}), else the route's policy per (route, IP) (label {@code route}), else
@@ -325,6 +327,29 @@ public final class RateLimitPolicies {
     return fallback == null
         ? Optional.empty()
         : Optional.of(new ResolvedLimit(BucketKeys.key("org", org), fallback, LABEL_DEFAULT));
+  }
+
+  /**
+   * The operator's clamp on one source address ({@code ip:<addr>} override) for an authenticated
+   * route: bucket per address, label {@code override_ip}. Empty when no {@code ip:} override exists
+   * (one volatile read, no parsing) or none names this address. The caller checks it before any
+   * token work and still applies {@link #find} after authentication.
+   */
+  public Optional<ResolvedLimit> sourceClamp(String ip) {
+    Overrides o = overrides.get();
+    if (o.ip.isEmpty() || ip == null) {
+      return Optional.empty();
+    }
+    String canonical;
+    try {
+      canonical = BucketKeys.canonicalIp(ip);
+    } catch (IllegalArgumentException notAnAddress) {
+      return Optional.empty();
+    }
+    RateLimitPolicy p = o.ip.get(canonical);
+    return p == null
+        ? Optional.empty()
+        : Optional.of(new ResolvedLimit(BucketKeys.key("ip", canonical), p, LABEL_OVERRIDE_IP));
   }
 
   /** One immutable snapshot: every override, and one map per kind keyed by the bare id. */

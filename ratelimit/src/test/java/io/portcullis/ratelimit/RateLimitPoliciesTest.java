@@ -59,6 +59,38 @@ class RateLimitPoliciesTest {
     assertThat(r.policyLabel()).isEqualTo("override_ip");
   }
 
+  /**
+   * An ip: override is a source clamp on authenticated routes: the address's own bucket (the one
+   * public routes use), beside the tenant's limit that {@link RateLimitPolicies#find} still gives.
+   */
+  @Test
+  void anIpOverrideIsASourceClampOnAuthenticatedRoutes() {
+    RateLimitPolicies none = RateLimitPolicies.of(DEFAULT);
+    assertThat(none.sourceClamp("10.0.0.7")).isEmpty();
+    RateLimitPolicies p =
+        RateLimitPolicies.create(
+            DEFAULT,
+            Map.of(),
+            Map.of("ip:10.0.0.7", RateLimitPolicy.parse("5/s"), "ip:::1", parse("1/s")));
+    assertThat(p.sourceClamp("10.0.0.7"))
+        .contains(new ResolvedLimit("ip:10.0.0.7", parse("5/s"), "override_ip"));
+    assertThat(p.sourceClamp("0:0:0:0:0:0:0:1"))
+        .contains(
+            new ResolvedLimit("ip:0%3A0%3A0%3A0%3A0%3A0%3A0%3A1", parse("1/s"), "override_ip"));
+    assertThat(p.sourceClamp("10.0.0.8")).isEmpty();
+    assertThat(p.sourceClamp("not an address")).isEmpty();
+    assertThat(p.sourceClamp(null)).isEmpty();
+    // the tenant's limit is unchanged by the clamp
+    assertThat(p.resolve(RateLimitSubject.authenticated("/", "acme", null, null, "10.0.0.7")))
+        .isEqualTo(new ResolvedLimit("org:acme", DEFAULT, "default"));
+    p.removeOverride("ip:10.0.0.7");
+    assertThat(p.sourceClamp("10.0.0.7")).isEmpty();
+  }
+
+  private static RateLimitPolicy parse(String s) {
+    return RateLimitPolicy.parse(s);
+  }
+
   @Test
   void resolvesByPrecedenceWithNamespacedKeysAndFixedLabels() {
     RateLimitPolicies p =

@@ -63,6 +63,8 @@ public final class Pipeline {
         .handler(new InboundHeaderHandler(parts.identity()))
         // 2. longest-prefix route → 404 no_route; switched off by an operator → 503
         .handler(new RouteHandler(parts.routes(), parts.routeSwitch()))
+        //    an operator's clamp on an abusive source address (ip: override), before token work
+        .handler(new SourceClampHandler(parts.rateLimiter(), parts.rateLimitPolicies()))
         // 3. exactly one Bearer token; per-IP auth-failure budget before any signature work
         .handler(new TokenExtractor(parts.authFailureGate()))
         // 4. signature and claims (keyset module)

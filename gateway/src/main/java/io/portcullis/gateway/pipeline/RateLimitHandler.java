@@ -60,7 +60,15 @@ final class RateLimitHandler implements Handler<RoutingContext> {
       ctx.next();
       return;
     }
-    ResolvedLimit limit = found.get();
+    enforce(ctx, limiter, found.get());
+  }
+
+  /**
+   * One token from {@code limit}'s bucket: on success headers and {@code ctx.next()}, else 429
+   * {@code rate_limited} with {@code Retry-After} (503 under {@code closed} with the backend down).
+   * Shared with {@link SourceClampHandler}.
+   */
+  static void enforce(RoutingContext ctx, RateLimiter limiter, ResolvedLimit limit) {
     limiter
         .acquire(limit)
         .onComplete(
