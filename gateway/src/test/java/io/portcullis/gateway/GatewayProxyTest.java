@@ -518,7 +518,52 @@ class GatewayProxyTest {
           .anySatisfy(l -> assertThat(l).contains("requestId=exp-1 ", "org=acme", "auth=expired"));
       assertThat(lines)
           .anySatisfy(
-              l -> assertThat(l).contains("requestId=forged-1 ", "org=null", "auth=bad_signature"));
+              l ->
+                  assertThat(l)
+                      .contains(
+                          "requestId=forged-1 ",
+                          "org=null",
+                          "auth=bad_signature",
+                          "sub=null ",
+                          "kid=null "));
+    }
+  }
+
+  /**
+   * A verified token refused at step 5 (revoked, tenant suspended) is logged with its tenant,
+   * subject, client and kid: on-call finds "which tenant keeps calling while suspended" and whom to
+   * revoke next, from the access log alone.
+   */
+  @Test
+  void accessLogNamesTheCallerOfAVerifiedButRefusedToken() throws Exception {
+    try (AccessLogCapture log = new AccessLogCapture()) {
+      String revoked =
+          keys.token(Map.of("org_id", "acme", "jti", REVOKED_JTI), Instant.now().plusSeconds(60));
+      assertThat(get("/api/x", bearer(revoked).add("X-Request-Id", "rev-1")).statusCode())
+          .isEqualTo(401);
+      assertThat(
+              get("/api/x", bearer(keys.token("suspended")).add("X-Request-Id", "susp-1"))
+                  .statusCode())
+          .isEqualTo(403);
+      List<String> lines =
+          log.awaitAtLeast(2).stream().map(GatewayProxyTest::accessFields).toList();
+      assertThat(lines)
+          .anySatisfy(
+              l ->
+                  assertThat(l)
+                      .contains(
+                          "requestId=rev-1 ",
+                          "org=acme ",
+                          "auth=token_revoked ",
+                          "sub=u1 ",
+                          "clientId=c1 ",
+                          "kid=" + keys.kid + " "));
+      assertThat(lines)
+          .anySatisfy(
+              l ->
+                  assertThat(l)
+                      .contains(
+                          "requestId=susp-1 ", "org=suspended ", "auth=org_suspended ", "sub=u1 "));
     }
   }
 
@@ -544,7 +589,7 @@ class GatewayProxyTest {
               .findFirst()
               .orElseThrow();
       assertThat(ok)
-          .contains("route=/api/", "status=200", "code=ok", "org=acme", "auth=ok")
+          .contains("route=/api/", "status=200", "code=ok", "org=acme", "auth=ok", "sub=u1 ")
           .containsPattern("tokenFp=[0-9a-f]{12} ")
           .contains("method=GET", "path=/api/logged");
     }

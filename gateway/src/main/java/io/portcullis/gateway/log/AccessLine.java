@@ -12,6 +12,9 @@ import net.logstash.logback.argument.StructuredArgument;
  * other logstash encoder, as a structured argument with the same fields.
  *
  * @param upstreamMs {@code null} when no upstream was called
+ * @param sub the verified token's {@code sub}, or {@code null} (no token, or not verified)
+ * @param clientId the verified token's {@code client_id} (else {@code azp}), or {@code null}
+ * @param kid the verified token's key id, or {@code null}
  */
 public record AccessLine(
     String method,
@@ -25,6 +28,9 @@ public record AccessLine(
     String org,
     String auth,
     String tokenFp,
+    String sub,
+    String clientId,
+    String kid,
     String clientIp,
     String traceparent)
     implements StructuredArgument {
@@ -47,6 +53,9 @@ public record AccessLine(
     JsonText.member(out, "org", org);
     JsonText.member(out, "auth", auth);
     JsonText.member(out, "token_fp", tokenFp);
+    JsonText.member(out, "sub", sub);
+    JsonText.member(out, "client_id", clientId);
+    JsonText.member(out, "kid", kid);
     JsonText.member(out, "client_ip", clientIp);
     JsonText.member(out, "traceparent", traceparent);
   }
@@ -69,6 +78,9 @@ public record AccessLine(
     g.writeStringField("org", org);
     g.writeStringField("auth", auth);
     g.writeStringField("token_fp", tokenFp);
+    g.writeStringField("sub", sub);
+    g.writeStringField("client_id", clientId);
+    g.writeStringField("kid", kid);
     g.writeStringField("client_ip", clientIp);
     g.writeStringField("traceparent", traceparent);
   }

@@ -1,6 +1,8 @@
 package io.portcullis.gateway.log;
 
+import io.portcullis.gateway.http.Whoami;
 import io.portcullis.gateway.pipeline.Exchange;
+import io.portcullis.keyset.VerifiedToken;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +22,7 @@ public final class AccessLog {
     if (!LOG.isInfoEnabled()) {
       return;
     }
+    VerifiedToken t = ex.verified; // only the issuer's word names a caller
     LOG.info(
         "{}",
         new AccessLine(
@@ -34,6 +37,9 @@ public final class AccessLog {
             ex.org,
             ex.authResult,
             ex.fingerprint(),
+            t == null ? null : t.subject(),
+            t == null ? null : Whoami.clientId(t),
+            t == null ? null : t.kid(),
             ex.clientIp,
             ex.traceparent));
   }

@@ -33,7 +33,8 @@ public final class Exchange {
 
   /**
    * The verified tenant, set by step 6; or, for the access log only, the tenant of a token refused
-   * in step 4 for its claims after its signature verified (the request ends there).
+   * in step 4 for its claims after its signature verified, or refused in step 5 (revoked, its key
+   * revoked, its tenant suspended): the request ends there.
    */
   public String org;
 

@@ -2,6 +2,7 @@ package io.portcullis.gateway.pipeline;
 
 import io.portcullis.gateway.http.ErrorCode;
 import io.portcullis.gateway.http.GatewayFailure;
+import io.portcullis.gateway.http.Ids;
 import io.portcullis.gateway.metrics.GatewayMetrics;
 import io.portcullis.keyset.ValidationResult;
 import io.vertx.core.Handler;
@@ -43,11 +44,15 @@ final class RevocationHandler implements Handler<RoutingContext> {
       ctx.next();
       return;
     }
-    ErrorCode verdict = check.check(ex.verified, ex.verified.stringClaim(orgClaim).orElse(null));
+    String org = ex.verified.stringClaim(orgClaim).orElse(null);
+    ErrorCode verdict = check.check(ex.verified, org);
     if (verdict == null) {
       metrics.authResult(ValidationResult.OK.label());
       ctx.next();
       return;
+    }
+    if (org != null && Ids.wellFormed(org)) {
+      ex.org = org; // for the access log only (a verified token): which tenant keeps calling
     }
     // The final auth result: the access log's "auth" field and the metric agree.
     ex.authResult = verdict.code();

@@ -73,6 +73,9 @@ class JsonLogEncoderTest {
             "o-\uD800-\uD83D\uDE00",
             "ok",
             null,
+            "u-\uDC00",
+            null,
+            null,
             "::1",
             "t");
     String json = utf8(now.encode(event(line, Instant.EPOCH, "main")));
@@ -85,7 +88,9 @@ class JsonLogEncoderTest {
     LogstashEncoder stock = configure(new LogstashEncoder(), "UTC");
     JsonLogEncoder now = configure(new JsonLogEncoder(), "UTC");
     AccessLine line =
-        new AccessLine("GET", "/a", 200, "r", "/", "ok", 1.5, 0.5, "acme", "ok", null, "::1", "t");
+        new AccessLine(
+            "GET", "/a", 200, "r", "/", "ok", 1.5, 0.5, "acme", "ok", null, "u1", "c1", "k1", "::1",
+            "t");
     LoggingEvent withMdc = event(line, Instant.EPOCH, "main");
     withMdc.setMDCPropertyMap(Map.of("trace", "abc"));
     assertThat(utf8(now.encode(withMdc))).isEqualTo(utf8(stock.encode(withMdc))).contains("abc");
@@ -103,7 +108,9 @@ class JsonLogEncoderTest {
     renamed.start();
     assertThat(renamed.direct()).isFalse();
     AccessLine line =
-        new AccessLine("GET", "/a", 200, "r", "/", "ok", 1.5, 0.5, "acme", "ok", null, "::1", "t");
+        new AccessLine(
+            "GET", "/a", 200, "r", "/", "ok", 1.5, 0.5, "acme", "ok", null, "u1", "c1", "k1", "::1",
+            "t");
     JsonObject json = new JsonObject(utf8(renamed.encode(event(line, Instant.EPOCH, "main"))));
     assertThat(json.getString("@timestamp")).isNotNull();
     assertThat(json.getString("org")).isEqualTo("acme"); // the structured argument still writes
@@ -154,7 +161,7 @@ class JsonLogEncoderTest {
     return event("{}", new Object[] {line}, at, thread);
   }
 
-  /** The event AccessLog logged before the direct path: thirteen key-value arguments. */
+  /** The event AccessLog logged before the direct path: one key-value argument per field. */
   private LoggingEvent previousEvent(AccessLine l, Instant at, String thread) {
     Object[] args = {
       kv("method", l.method()),
@@ -168,6 +175,9 @@ class JsonLogEncoderTest {
       kv("org", l.org()),
       kv("auth", l.auth()),
       kv("token_fp", l.tokenFp()),
+      kv("sub", l.sub()),
+      kv("client_id", l.clientId()),
+      kv("kid", l.kid()),
       kv("client_ip", l.clientIp()),
       kv("traceparent", l.traceparent())
     };
@@ -192,6 +202,9 @@ class JsonLogEncoderTest {
         maybe(r, text(r)),
         r.nextInt(3) == 0 ? r.nextInt(100) : r.nextDouble() * Math.pow(10, r.nextInt(12) - 4),
         r.nextBoolean() ? null : r.nextDouble() * 1000,
+        maybe(r, text(r)),
+        maybe(r, text(r)),
+        maybe(r, text(r)),
         maybe(r, text(r)),
         maybe(r, text(r)),
         maybe(r, text(r)),
