@@ -30,6 +30,7 @@ import io.portcullis.gateway.pipeline.RouteSwitch;
 import io.portcullis.gateway.pipeline.RouteTable;
 import io.portcullis.gateway.proxy.ProxyVerticle;
 import io.portcullis.gateway.proxy.TlsCertificates;
+import io.portcullis.gateway.state.Snapshot;
 import io.portcullis.gateway.state.StateOptions;
 import io.portcullis.gateway.state.StateService;
 import io.portcullis.keyset.KeySet;
@@ -282,6 +283,18 @@ public final class Gateway {
     readiness.add(state.readiness());
     TokenValidator v = validator;
     state.onKidRevoked(v::invalidateKid);
+    String currentKid = keySet.health().currentKid();
+    if (currentKid != null) {
+      // "is the kid the issuer signs with revoked here?": every new token refused while the
+      // keyset still counts the key as present (PortcullisCurrentKidRevoked)
+      Snapshot snapshot = state.snapshot();
+      Gauge.builder(
+              "portcullis.keyset.current.kid.revoked",
+              snapshot,
+              s -> s.kidRevoked(currentKid) ? 1 : 0)
+          .description("1 when JWT_KEY_ID_CURRENT has been revoked through the admin API")
+          .register(registry);
+    }
     Map<String, RateLimitPolicy> configured = new HashMap<>();
     config
         .rateLimits()

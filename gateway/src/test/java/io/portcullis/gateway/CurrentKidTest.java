@@ -132,9 +132,11 @@ class CurrentKidTest {
     startGateway("k1");
     assertThat(admin("/readyz").statusCode()).isEqualTo(200);
     assertThat(admin("/metrics").bodyAsString())
-        .contains("\nportcullis_keyset_current_kid_present 1.0\n");
+        .contains("\nportcullis_keyset_current_kid_present 1.0\n")
+        .contains("\nportcullis_keyset_current_kid_revoked 0.0\n");
     JsonObject keys = admin("/admin/v1/keys").bodyAsJsonObject();
     assertThat(keys.getString("current_kid")).isEqualTo("k1");
     assertThat(keys.getBoolean("current_kid_present")).isTrue();
+    assertThat(keys.getBoolean("current_kid_revoked")).isFalse();
   }
 }

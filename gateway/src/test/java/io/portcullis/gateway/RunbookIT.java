@@ -363,6 +363,38 @@ class RunbookIT {
                   });
         });
     s.put(
+        "Current signing key revoked, or a kid revoked in error #1",
+        b -> {
+          // on-call pulled the current kid instead of the leaked one
+          HttpResponse<String> revoked =
+              adminPost(
+                  healthy,
+                  "/admin/v1/keys/" + NEW_KID + "/revoke",
+                  new JsonObject().put("reason", "INC-124 wrong kid"));
+          assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(200);
+          assertThat(new JsonObject(revoked.body()).getBoolean("in_keyset")).isTrue();
+          assertProxy(freshToken("acme", "user-5", "web"), 401, "key_revoked");
+          assertThat(metric(healthy, "portcullis_keyset_current_kid_revoked")).isEqualTo(1);
+          Run r = run(b, healthy, Map.of()).statusesAre(200);
+          assertThat(r.stdout)
+              .contains("\"current_kid_revoked\": true")
+              .contains("\"reason\": \"INC-124 wrong kid\"");
+        });
+    s.put(
+        "Current signing key revoked, or a kid revoked in error #2",
+        b -> {
+          run(b, healthy, Map.of("kid", NEW_KID)).statusesAre(200);
+          assertProxy(freshToken("acme", "user-5", "web"), 200, null);
+          assertThat(metric(healthy, "portcullis_keyset_current_kid_revoked")).isEqualTo(0);
+          JsonObject keys = adminJson(healthy, "/admin/v1/keys");
+          assertThat(keys.getBoolean("current_kid_revoked")).isFalse();
+          assertThat(keyState(keys, NEW_KID)).isEqualTo("active");
+          assertThat(keyState(keys, OLD_KID)).isEqualTo("revoked"); // the real leak stays pulled
+          assertThat(audit("key.restored", null))
+              .anySatisfy(
+                  e -> assertThat(e.getString("reason")).isEqualTo("INC-124 wrong kid revoked"));
+        });
+    s.put(
         "Token abuse or lost device #1",
         b -> {
           String jti = UUID.randomUUID().toString();
@@ -886,6 +918,18 @@ class RunbookIT {
     return HTTP.send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.adminPort + path))
             .header("Authorization", "Bearer " + secret)
+            .timeout(Duration.ofSeconds(10))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpResponse<String> adminPost(Subprocess s, String path, JsonObject body)
+      throws Exception {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.adminPort + path))
+            .header("Authorization", "Bearer " + ADMIN_SECRET)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body.encode()))
             .timeout(Duration.ofSeconds(10))
             .build(),
         HttpResponse.BodyHandlers.ofString());

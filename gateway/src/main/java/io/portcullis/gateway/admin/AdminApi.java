@@ -179,6 +179,7 @@ public final class AdminApi {
     r.get("/keys").handler(call("keys.listed", this::listKeys));
     r.post("/keys/refresh").handler(call("keys.refreshed", this::refreshKeys));
     r.post("/keys/:kid/revoke").handler(call("key.revoked", this::revokeKid));
+    r.post("/keys/:kid/restore").handler(call("key.restored", this::restoreKid));
     r.post("/revocations").handler(call("sessions.revoked", this::revoke));
     r.get("/revocations").handler(call("revocations.listed", this::listRevocations));
     r.post("/tenants/:org/suspend").handler(call("tenant.suspended", ctx -> suspend(ctx, true)));
@@ -276,6 +277,7 @@ public final class AdminApi {
     JsonArray sources = sourcesJson();
     JsonArray revoked = new JsonArray();
     snapshot.entries(Kind.KID).values().stream()
+        .filter(StateEntry::active)
         .sorted(Comparator.comparingLong(StateEntry::revision))
         .forEach(e -> revoked.add(entryJson(e)));
     KeySetHealth health = keySet.health();
@@ -287,6 +289,10 @@ public final class AdminApi {
             .put(
                 "current_kid_present",
                 health.currentKid() == null ? null : health.currentKidPresent())
+            // present but revoked here: every token the issuer mints now is refused key_revoked
+            .put(
+                "current_kid_revoked",
+                health.currentKid() == null ? null : snapshot.kidRevoked(health.currentKid()))
             .put("keys", keys)
             .put("revoked_kids", revoked)
             .put("sources", sources);
@@ -333,18 +339,70 @@ public final class AdminApi {
     return sources;
   }
 
+  /**
+   * Revokes a kid, known to the keyset or not (a key a JWKS has yet to publish may be pulled in
+   * advance). The answer says which: {@code in_keyset} false with a {@code warning} catches a
+   * mistyped kid (kids are case-sensitive) while the leaked key would stay trusted.
+   */
   private void revokeKid(RoutingContext ctx) {
+    String kid = pathKid(ctx);
+    JsonObject body = body(ctx, Set.of("reason"), false);
+    String reason = reason(body, true, "to revoke a signing key");
+    boolean inKeyset = inKeyset(kid);
+    state
+        .mutate(
+            StateEntry.kid(kid, true, reason),
+            event(ctx, "key.revoked", "kid:" + kid, null, reason))
+        .onSuccess(
+            committed -> {
+              JsonObject answer = entryJson(committed).put("in_keyset", inKeyset);
+              if (!inKeyset) {
+                answer.put(
+                    "warning",
+                    "no key source publishes kid '"
+                        + kid
+                        + "' (kids are case-sensitive; GET /admin/v1/keys lists them): revoked"
+                        + " anyway, in case a source publishes it later");
+              }
+              json(ctx, 200, answer);
+            })
+        .onFailure(ctx::fail);
+  }
+
+  /**
+   * Undoes a kid revocation made in error: tokens signed with that key are accepted again on every
+   * instance. Reason required, like the revocation; 404 when the kid is not revoked.
+   */
+  private void restoreKid(RoutingContext ctx) {
+    String kid = pathKid(ctx);
+    JsonObject body = body(ctx, Set.of("reason"), false);
+    String reason = reason(body, true, "to restore a revoked signing key");
+    if (!state.snapshot().kidRevoked(kid)) {
+      auditThenFail(
+          ctx,
+          event(ctx, "key.restored", "kid:" + kid, null, reason, "not_found"),
+          GatewayFailure.of(
+              ErrorCode.NOT_FOUND,
+              "kid '" + truncate(kid, 256) + "' is not revoked; GET /admin/v1/keys lists them"));
+      return;
+    }
+    mutate(
+        ctx,
+        StateEntry.kid(kid, false, reason),
+        event(ctx, "key.restored", "kid:" + kid, null, reason),
+        200);
+  }
+
+  private static String pathKid(RoutingContext ctx) {
     String kid = ctx.pathParam("kid");
     if (kid == null || !IDENT.matcher(kid).matches()) {
       throw bad("kid", "must be 1-256 printable characters without spaces");
     }
-    JsonObject body = body(ctx, Set.of("reason"), false);
-    String reason = reason(body, true, "to revoke a signing key");
-    mutate(
-        ctx,
-        StateEntry.kid(kid, reason),
-        event(ctx, "key.revoked", "kid:" + kid, null, reason),
-        200);
+    return kid;
+  }
+
+  private boolean inKeyset(String kid) {
+    return keySet.keys().stream().anyMatch(k -> k.kid().equals(kid));
   }
 
   // ---- revocations ----------------------------------------------------------------------------
@@ -421,7 +479,9 @@ public final class AdminApi {
     List<StateEntry> all = new ArrayList<>();
     for (Kind kind : List.of(Kind.KID, Kind.TENANT, Kind.SUBJECT, Kind.JTI)) {
       for (StateEntry e : snapshot.entries(kind).values()) {
-        if ((org == null || org.equals(e.org())) && (sub == null || sub.equals(e.sub()))) {
+        if (e.active()
+            && (org == null || org.equals(e.org()))
+            && (sub == null || sub.equals(e.sub()))) {
           all.add(e);
         }
       }
@@ -991,7 +1051,7 @@ public final class AdminApi {
       case JTI -> json.put("jti", e.key()).put("exp", e.expiresAt().getEpochSecond());
       case SUBJECT -> json.put("sub", e.sub()).put("revoked_before", str(e.cutoff()));
       case TENANT -> json.put("revoked_before", str(e.cutoff()));
-      case KID -> json.put("kid", e.key());
+      case KID -> json.put("kid", e.key()).put("revoked", e.active());
       case SUSPENSION -> json.put("suspended", e.active());
       case OVERRIDE -> json.put("subject", e.key()).put("limit", e.limit());
       case ROUTE -> json.put("path", e.key()).put("disabled", e.active());

@@ -40,7 +40,7 @@ final class PostgresStore implements Store {
 
   private static final String CHANGES_SINCE =
       """
-      SELECT kind, key, org, sub, expires_at, cutoff, NULL::text AS rate_limit, true AS active,
+      SELECT kind, key, org, sub, expires_at, cutoff, NULL::text AS rate_limit, active,
              reason, revision, committed_at
         FROM revocations WHERE revision > $1 AND (kind <> 'JTI' OR expires_at > $2)
       UNION ALL
@@ -61,12 +61,13 @@ final class PostgresStore implements Store {
   private static final String UPSERT_REVOCATION =
       """
       INSERT INTO revocations (kind, key, org, sub, expires_at, cutoff, reason, revision,
-                               committed_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                               committed_at, active)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
       ON CONFLICT (kind, key) DO UPDATE SET
         org = EXCLUDED.org, sub = EXCLUDED.sub, expires_at = EXCLUDED.expires_at,
         cutoff = GREATEST(revocations.cutoff, EXCLUDED.cutoff), reason = EXCLUDED.reason,
-        revision = EXCLUDED.revision, committed_at = EXCLUDED.committed_at
+        revision = EXCLUDED.revision, committed_at = EXCLUDED.committed_at,
+        active = EXCLUDED.active
       RETURNING cutoff
       """;
 
@@ -218,7 +219,8 @@ final class PostgresStore implements Store {
                       ts(e.cutoff()),
                       e.reason(),
                       e.revision(),
-                      at));
+                      at,
+                      e.active()));
       case SUSPENSION ->
           conn.preparedQuery(UPSERT_TENANT)
               .execute(Tuple.of(e.key(), e.active(), e.reason(), e.revision(), at));

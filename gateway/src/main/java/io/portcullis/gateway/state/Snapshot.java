@@ -71,8 +71,11 @@ public final class Snapshot implements RevocationCheck {
   @Override
   public ErrorCode check(VerifiedToken token, String org) {
     State s = state;
-    if (token.kid() != null && s.of(Kind.KID).containsKey(token.kid())) {
-      return ErrorCode.KEY_REVOKED;
+    if (token.kid() != null) {
+      StateEntry kid = s.of(Kind.KID).get(token.kid());
+      if (kid != null && kid.active()) {
+        return ErrorCode.KEY_REVOKED;
+      }
     }
     if (token.jti() != null && s.of(Kind.JTI).containsKey(token.jti())) {
       return ErrorCode.TOKEN_REVOKED;
@@ -169,13 +172,16 @@ public final class Snapshot implements RevocationCheck {
    */
   public long activeCount(Kind kind) {
     Map<String, StateEntry> map = state.of(kind);
-    return kind == Kind.SUSPENSION || kind == Kind.OVERRIDE || kind == Kind.ROUTE
+    return kind == Kind.SUSPENSION
+            || kind == Kind.OVERRIDE
+            || kind == Kind.ROUTE
+            || kind == Kind.KID
         ? map.values().stream().filter(StateEntry::active).count()
         : map.size();
   }
 
   public boolean kidRevoked(String kid) {
-    return state.of(Kind.KID).containsKey(kid);
+    return active(Kind.KID, kid) != null;
   }
 
   /** The suspension entry of {@code org} when suspended, else {@code null}. */

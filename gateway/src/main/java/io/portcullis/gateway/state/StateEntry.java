@@ -19,7 +19,8 @@ import java.util.Objects;
  * @param cutoff "revoked before": tokens issued at or before it are revoked ({@link Kind#SUBJECT},
  *     {@link Kind#TENANT})
  * @param limit the override's rate-limit text, for {@link Kind#OVERRIDE}
- * @param active false for a resumed tenant, a removed override or a re-enabled route
+ * @param active false for a resumed tenant, a removed override, a re-enabled route or a restored
+ *     kid
  * @param reason the operator's reason, or {@code null}
  * @param revision the store's monotonically increasing revision, 0 before commit
  * @param committedAt when the store committed it, {@code null} before commit
@@ -79,7 +80,12 @@ public record StateEntry(
   }
 
   public static StateEntry kid(String kid, String reason) {
-    return new StateEntry(Kind.KID, kid, null, null, null, null, null, true, reason, 0, null);
+    return kid(kid, true, reason);
+  }
+
+  /** A signing key revoked ({@code revoked}) or restored after a revocation. */
+  public static StateEntry kid(String kid, boolean revoked, String reason) {
+    return new StateEntry(Kind.KID, kid, null, null, null, null, null, revoked, reason, 0, null);
   }
 
   public static StateEntry suspension(String org, boolean suspended, String reason) {

@@ -365,6 +365,48 @@ class AdminApiTest {
             org.assertj.core.groups.Tuple.tuple("keys.listed", "success"));
   }
 
+  /**
+   * A mistyped kid is revoked but flagged (the leaked key would stay trusted); a kid revoked in
+   * error, the current one included, can be restored with a reason; restoring what is not revoked
+   * is 404.
+   */
+  @Test
+  void aTypoIsFlaggedAndAWrongRevocationCanBeRestored() {
+    HttpResponse<Buffer> typo = post("/keys/K1/revoke", new JsonObject().put("reason", "leak"));
+    assertThat(typo.statusCode()).isEqualTo(200);
+    assertThat(typo.bodyAsJsonObject().getBoolean("in_keyset")).isFalse();
+    assertThat(typo.bodyAsJsonObject().getString("warning")).contains("case-sensitive");
+    HttpResponse<Buffer> current = post("/keys/k2/revoke", new JsonObject().put("reason", "oops"));
+    assertThat(current.bodyAsJsonObject().getBoolean("in_keyset")).isTrue();
+    assertThat(current.bodyAsJsonObject().containsKey("warning")).isFalse();
+    assertThat(get("/keys").bodyAsJsonObject().getBoolean("current_kid_revoked")).isTrue();
+
+    assertBad(post("/keys/k2/restore", null), "reason");
+    HttpResponse<Buffer> restored =
+        post("/keys/k2/restore", new JsonObject().put("reason", "INC-124 wrong kid"));
+    assertThat(restored.statusCode()).as(restored.bodyAsString()).isEqualTo(200);
+    assertThat(restored.bodyAsJsonObject().getBoolean("revoked")).isFalse();
+    assertThat(
+            admin.state.snapshot().check(token("acme", "a", "k2", "j", NOW.plusSeconds(5)), "acme"))
+        .isNull();
+    JsonObject keys = get("/keys").bodyAsJsonObject();
+    assertThat(keys.getBoolean("current_kid_revoked")).isFalse();
+    assertThat(keys.getJsonArray("keys").getJsonObject(1).getString("state")).isEqualTo("active");
+    assertThat(keys.getJsonArray("revoked_kids")).hasSize(1); // K1 only
+    assertThat(get("/revocations").bodyAsJsonObject().getJsonArray("revocations")).hasSize(1);
+
+    HttpResponse<Buffer> again =
+        post("/keys/k2/restore", new JsonObject().put("reason", "INC-124 wrong kid"));
+    assertThat(again.statusCode()).isEqualTo(404);
+    assertThat(again.bodyAsJsonObject().getString("error")).isEqualTo("not_found");
+    assertThat(audit())
+        .extracting(AuditEvent::action, AuditEvent::outcome)
+        .contains(
+            org.assertj.core.groups.Tuple.tuple("key.restored", "invalid"),
+            org.assertj.core.groups.Tuple.tuple("key.restored", "success"),
+            org.assertj.core.groups.Tuple.tuple("key.restored", "not_found"));
+  }
+
   // ---- tenants --------------------------------------------------------------------------------
 
   @Test

@@ -39,6 +39,8 @@ final class MonitoringContract {
    * <ul>
    *   <li>{@code portcullis_keyset_current_kid_present}: gauge, 1 when JWT_KEY_ID_CURRENT is in the
    *       keyset, 0 when it is set and missing; absent when JWT_KEY_ID_CURRENT is unset.
+   *   <li>{@code portcullis_keyset_current_kid_revoked}: gauge, 1 when JWT_KEY_ID_CURRENT has been
+   *       revoked through the admin API; absent when JWT_KEY_ID_CURRENT is unset.
    *   <li>{@code portcullis_revocation_last_sync_timestamp_seconds}: gauge, Unix time of the last
    *       successful catch-up of the revocation snapshot from the store.
    * </ul>
@@ -46,6 +48,7 @@ final class MonitoringContract {
   static final Set<String> ADDED_METRICS =
       Set.of(
           "portcullis_keyset_current_kid_present",
+          "portcullis_keyset_current_kid_revoked",
           "portcullis_revocation_last_sync_timestamp_seconds");
 
   /** Series from Prometheus itself and kube-state-metrics. */

@@ -95,9 +95,10 @@ abstract class StoreContract {
     apply(StateEntry.suspension("acme", false, null), "tenant.resumed");
     apply(StateEntry.override("ip:10.0.0.7", "5/s burst 5", null), "ratelimit.override_set");
     apply(StateEntry.route("/orgs/{org}/", true, "INC-9"), "route.disabled");
+    apply(StateEntry.kid("k8", false, "revoked by mistake"), "key.restored");
 
     List<StateEntry> all = Await.result(store.changesSince(0));
-    assertThat(all).hasSize(7);
+    assertThat(all).hasSize(8);
     StateEntry jti = all.get(0);
     assertThat(jti.kind()).isEqualTo(Kind.JTI);
     assertThat(jti.expiresAt()).isEqualTo(exp);
@@ -117,6 +118,11 @@ abstract class StoreContract {
     assertThat(route.key()).isEqualTo("/orgs/{org}/");
     assertThat(route.active()).isTrue();
     assertThat(route.reason()).isEqualTo("INC-9");
+    assertThat(all.get(3).active()).isTrue();
+    StateEntry restored = all.get(7);
+    assertThat(restored.kind()).isEqualTo(Kind.KID);
+    assertThat(restored.active()).isFalse();
+    assertThat(restored.reason()).isEqualTo("revoked by mistake");
   }
 
   @Test
