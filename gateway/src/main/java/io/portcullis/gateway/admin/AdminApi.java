@@ -68,7 +68,41 @@ import org.slf4j.LoggerFactory;
 public final class AdminApi {
   private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
   private static final Pattern IDENT = Pattern.compile("[^\\p{Cntrl}\\s]{1,256}");
-  private static final Pattern ACTION = Pattern.compile("[a-z_.]{1,64}");
+
+  /** An action ({@code tenant.suspended}) or an action family ({@code tenant.*}). */
+  private static final Pattern ACTION_FILTER =
+      Pattern.compile("[a-z_]{1,32}(\\.[a-z_]{1,32})?|[a-z_]{1,32}\\.\\*");
+
+  /**
+   * Every action this API writes, for the export's {@code action} filter: a typo there would answer
+   * an empty export, which reads as "it never happened". {@link #call} refuses an action missing
+   * here, so the list cannot fall behind the routes.
+   */
+  static final Set<String> ACTIONS =
+      Set.of(
+          "admin.auth_failed",
+          "admin.unknown_route",
+          "audit.exported",
+          "key.restored",
+          "key.revoked",
+          "keys.listed",
+          "keys.refreshed",
+          "ratelimit.override_removed",
+          "ratelimit.override_set",
+          "ratelimit.override_viewed",
+          "revocations.listed",
+          "route.disabled",
+          "route.enabled",
+          "routes.listed",
+          "sessions.revoked",
+          "tenant.resumed",
+          "tenant.suspended",
+          "tenant.viewed",
+          "tenants.listed",
+          "token.revoked");
+
+  private static final Set<String> AUDIT_PARAMS =
+      Set.of("from", "to", "action", "org", "actor", "format");
   private static final Pattern SUBJECT = Pattern.compile("(org|client|sub|ip):(.+)");
   private static final Pattern IP = Pattern.compile("[0-9A-Fa-f:.]{2,45}(/\\d{1,3})?");
 
@@ -747,14 +781,33 @@ public final class AdminApi {
   // ---- audit export ---------------------------------------------------------------------------
 
   private void exportAudit(RoutingContext ctx) {
+    // An ignored filter would export everything while the operator believes it filtered.
+    for (String name : ctx.queryParams().names()) {
+      if (!AUDIT_PARAMS.contains(name)) {
+        throw bad(
+            truncate(name, 64),
+            "unknown parameter; the audit export takes from, to, action, org, actor, format");
+      }
+      if (ctx.queryParams().getAll(name).size() > 1) {
+        throw bad(name, "given more than once; one value per filter");
+      }
+    }
     Instant from = time(ctx, "from", Instant.EPOCH);
     Instant to = time(ctx, "to", Instant.parse("9999-12-31T23:59:59Z"));
     if (!to.isAfter(from)) {
       throw bad("to", "must be after from");
     }
     String action = ctx.queryParams().get("action");
-    if (action != null && !ACTION.matcher(action).matches()) {
-      throw bad("action", "must be an audit action such as token.revoked");
+    if (action != null && !knownAction(action)) {
+      throw bad(
+          "action",
+          "must be an audit action ("
+              + String.join(", ", new java.util.TreeSet<>(ACTIONS))
+              + ") or a family such as tenant.*");
+    }
+    String actor = ctx.queryParams().get("actor");
+    if (actor != null && !IDENT.matcher(actor).matches()) {
+      throw bad("actor", "must be an admin token name (1-256 printable characters, no spaces)");
     }
     String org = ctx.queryParams().get("org");
     if (org != null && !Ids.wellFormed(org)) {
@@ -769,7 +822,7 @@ public final class AdminApi {
     } else {
       throw bad("format", "must be json or csv");
     }
-    AuditQuery query = new AuditQuery(from, to, action, org);
+    AuditQuery query = new AuditQuery(from, to, action, org, actor);
     // The export's own event names its filter in the target; org stays empty, as the export
     // changes nothing of the tenant's. It is written first, so an export covering now lists it.
     String target =
@@ -778,7 +831,8 @@ public final class AdminApi {
             + " to="
             + to
             + (action == null ? "" : " action=" + action)
-            + (org == null ? "" : " org=" + org);
+            + (org == null ? "" : " org=" + org)
+            + (actor == null ? "" : " actor=" + actor);
     auditRead(event(ctx, "audit.exported", target, null, null))
         .compose(v -> state.exportAudit(query))
         .onSuccess(stream -> stream(ctx, stream, format))
@@ -835,7 +889,21 @@ public final class AdminApi {
   // ---- shared plumbing ------------------------------------------------------------------------
 
   /** Wraps a handler so that a refused call (bad input) is audited once before it fails. */
+  private static boolean knownAction(String filter) {
+    if (!ACTION_FILTER.matcher(filter).matches()) {
+      return false;
+    }
+    if (filter.endsWith(".*")) {
+      String prefix = filter.substring(0, filter.length() - 1);
+      return ACTIONS.stream().anyMatch(a -> a.startsWith(prefix));
+    }
+    return ACTIONS.contains(filter);
+  }
+
   private Handler<RoutingContext> call(String action, Handler<RoutingContext> handler) {
+    if (!ACTIONS.contains(action)) {
+      throw new IllegalStateException(action + " is missing from AdminApi.ACTIONS");
+    }
     return ctx -> {
       try {
         handler.handle(ctx);
@@ -843,7 +911,10 @@ public final class AdminApi {
         String a = ctx.get(ACTION_KEY) instanceof String s ? s : action;
         String target = ctx.request().method().name() + " " + truncate(ctx.normalizedPath(), 256);
         String outcome = f.code() == ErrorCode.NOT_FOUND ? "not_found" : "invalid";
-        auditThenFail(ctx, event(ctx, actor(ctx), a, target, null, null, outcome), f);
+        // a refused call on a tenant's path (a suspend without reason) is in its timeline too
+        String pathOrg = ctx.pathParam("org");
+        String org = pathOrg != null && Ids.wellFormed(pathOrg) ? pathOrg : null;
+        auditThenFail(ctx, event(ctx, actor(ctx), a, target, org, null, outcome), f);
       }
     };
   }

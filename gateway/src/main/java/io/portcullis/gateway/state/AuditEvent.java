@@ -76,7 +76,28 @@ public record AuditEvent(
   public boolean matches(AuditQuery query) {
     return !time.isBefore(query.from())
         && time.isBefore(query.to())
-        && (query.action() == null || query.action().equals(action))
-        && (query.org() == null || query.org().equals(org));
+        && query.actionMatches(action)
+        && (query.org() == null || query.org().equals(org))
+        && (query.actor() == null || query.actor().equals(actor));
+  }
+
+  /**
+   * Admin calls that only read (listings, views, exports). They are audited like every call, but a
+   * tenant's timeline ({@link Store#recentAudit}) leaves them out: a few page views must not push a
+   * suspension out of it.
+   */
+  public static final List<String> READ_ACTIONS =
+      List.of(
+          "keys.listed",
+          "revocations.listed",
+          "tenants.listed",
+          "tenant.viewed",
+          "routes.listed",
+          "ratelimit.override_viewed",
+          "audit.exported");
+
+  /** Whether this event is a read ({@link #READ_ACTIONS}). */
+  public boolean read() {
+    return READ_ACTIONS.contains(action);
   }
 }

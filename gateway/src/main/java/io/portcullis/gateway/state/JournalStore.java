@@ -300,7 +300,7 @@ final class JournalStore implements Store {
             String line;
             while ((line = reader.readLine()) != null) {
               AuditEvent event = parse(Buffer.buffer(line), query);
-              if (event != null) {
+              if (event != null && !event.read()) {
                 last.addFirst(event);
                 if (last.size() > limit) {
                   last.removeLast();

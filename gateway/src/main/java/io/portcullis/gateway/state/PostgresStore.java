@@ -296,13 +296,20 @@ final class PostgresStore implements Store {
             .append(AUDIT_COLUMNS)
             .append(" FROM audit_events WHERE time >= $1 AND time < $2");
     List<Object> args = new ArrayList<>(List.of(ts(query.from()), ts(query.to())));
-    if (query.action() != null) {
+    if (query.actionPrefix() != null) {
+      args.add(query.actionPrefix());
+      sql.append(" AND starts_with(action, $").append(args.size()).append(")");
+    } else if (query.action() != null) {
       args.add(query.action());
       sql.append(" AND action = $").append(args.size());
     }
     if (query.org() != null) {
       args.add(query.org());
       sql.append(" AND org = $").append(args.size());
+    }
+    if (query.actor() != null) {
+      args.add(query.actor());
+      sql.append(" AND actor = $").append(args.size());
     }
     sql.append(" ORDER BY time, id");
     return requirePool()
@@ -349,8 +356,9 @@ final class PostgresStore implements Store {
         .preparedQuery(
             "SELECT "
                 + AUDIT_COLUMNS
-                + " FROM audit_events WHERE org = $1 ORDER BY time DESC, id DESC LIMIT $2")
-        .execute(Tuple.of(org, limit))
+                + " FROM audit_events WHERE org = $1 AND action <> ALL($3)"
+                + " ORDER BY time DESC, id DESC LIMIT $2")
+        .execute(Tuple.of(org, limit, AuditEvent.READ_ACTIONS.toArray(String[]::new)))
         .map(
             rows -> {
               List<AuditEvent> events = new ArrayList<>(rows.size());

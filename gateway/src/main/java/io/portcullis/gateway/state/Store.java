@@ -44,7 +44,10 @@ public interface Store {
   /** Streams the matching audit events in time order, with back-pressure. */
   Future<AuditStream> exportAudit(AuditQuery query);
 
-  /** The latest {@code limit} events about {@code org}, newest first. */
+  /**
+   * The latest {@code limit} events about {@code org}, newest first, reads left out ({@link
+   * AuditEvent#READ_ACTIONS}): the tenant's timeline of changes and refused attempts.
+   */
   Future<List<AuditEvent>> recentAudit(String org, int limit);
 
   /** Forgets jti revocations whose token expired before {@code before}. */

@@ -421,10 +421,12 @@ class AdminApiTest {
     JsonObject view = get("/tenants/acme").bodyAsJsonObject();
     assertThat(view.getString("state")).isEqualTo("suspended");
     assertThat(view.getString("state_reason")).isEqualTo("abuse");
-    assertThat(view.getJsonArray("recent_events").getJsonObject(0).getString("action"))
-        .isEqualTo("tenant.viewed");
-    assertThat(view.getJsonArray("recent_events").getJsonObject(1).getString("action"))
-        .isEqualTo("tenant.suspended");
+    // the tenant's changes and refused attempts, newest first; its own view (a read) is not there
+    assertThat(view.getJsonArray("recent_events").stream().map(JsonObject.class::cast))
+        .extracting(e -> e.getString("action"), e -> e.getString("outcome"))
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("tenant.suspended", "success"),
+            org.assertj.core.groups.Tuple.tuple("tenant.suspended", "invalid"));
 
     assertThat(post("/tenants/acme/resume", null).statusCode()).isEqualTo(200);
     assertThat(
@@ -680,6 +682,19 @@ class AdminApiTest {
     assertThat(byTime).hasSize(1);
     assertThat(byTime.getJsonObject(0).getString("action")).isEqualTo("tenant.resumed");
     assertThat(get("/audit?action=sessions.revoked").bodyAsJsonArray()).hasSize(1);
+    assertThat(get("/audit?action=tenant.*").bodyAsJsonArray().stream())
+        .map(e -> ((JsonObject) e).getString("action"))
+        .isNotEmpty()
+        .allSatisfy(a -> assertThat(a).startsWith("tenant."));
+    assertThat(get("/audit?actor=ops").bodyAsJsonArray()).isNotEmpty();
+    assertThat(get("/audit?actor=nobody").bodyAsJsonArray()).isEmpty();
+    // a filter the gateway would ignore, or a typo, must not pass for "it never happened"
+    assertBad(get("/audit?action=tenant.suspend"), "action");
+    assertBad(get("/audit?action=tenat.*"), "action");
+    assertBad(get("/audit?target=org:acme"), "target");
+    assertBad(get("/audit?sub=alice"), "sub");
+    assertBad(get("/audit?action=tenant.resumed&action=tenant.suspended"), "action");
+    assertBad(get("/audit?actor=two%20words"), "actor");
     assertBad(get("/audit?from=yesterday"), "from");
     assertBad(get("/audit?format=xml"), "format");
     assertBad(get("/audit?from=2026-03-02T00:00:00Z&to=2026-03-01T00:00:00Z"), "to");
