@@ -214,6 +214,44 @@ class ShutdownIT {
     assertThat(String.join("\n", output)).contains("SIGTERM received again");
   }
 
+  /**
+   * The embedded store is one process per data dir, across processes: a second gateway on the same
+   * PORTCULLIS_DATA_DIR is refused at start. (The lock used to sit on the journal itself, which the
+   * first process's own replay read and closed: POSIX dropped the lock, and two processes wrote
+   * interleaved records that the next restart cut off as "torn", acknowledged changes included.)
+   */
+  @Test
+  void aSecondProcessOnTheSameDataDirIsRefused() throws Exception {
+    launch("1s", "10s"); // replayed the journal, holds the data dir
+    Path jar = Path.of("target", "portcullis.jar");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-jar", jar.toString());
+    Map<String, String> env = pb.environment();
+    env.put("PORTCULLIS_PORT", "0");
+    env.put("PORTCULLIS_ADMIN_PORT", "0");
+    env.put("PORTCULLIS_UPSTREAM", upstream.url());
+    env.put("PORTCULLIS_ISSUERS", TestKeys.ISSUER);
+    env.put("PORTCULLIS_AUDIENCES", TestKeys.AUDIENCE);
+    env.put("JWT_PUBLIC_KEYS_PEM", new JsonObject().put(keys.kid, keys.pem()).encode());
+    env.put("PORTCULLIS_DATA_DIR", data.toString());
+    env.put("PORTCULLIS_STARTUP_TIMEOUT", "20s");
+    Path err = Files.createTempFile("portcullis-second", ".txt");
+    pb.redirectError(err.toFile());
+    pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    Process second = pb.start();
+    try {
+      assertThat(second.waitFor(60, TimeUnit.SECONDS)).as("the second process exits").isTrue();
+      assertThat(second.exitValue()).isEqualTo(1);
+      assertThat(Files.readString(err)).contains("is used by another Portcullis process");
+    } finally {
+      second.destroyForcibly();
+      Files.deleteIfExists(err);
+    }
+    assertThat(get(adminPort, "/readyz").statusCode())
+        .as("the first one is unharmed")
+        .isEqualTo(200);
+  }
+
   @Test
   void aStartupFailureIsOneLineNamingThePartAndExitsNonZero() throws Exception {
     Path jar = Path.of("target", "portcullis.jar");

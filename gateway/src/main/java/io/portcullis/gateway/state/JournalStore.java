@@ -46,12 +46,16 @@ import org.slf4j.LoggerFactory;
  * last line: it was never acknowledged, so it is cut off with a warning and startup continues. A
  * damaged line anywhere else is real corruption and stops startup.
  *
- * <p>One process per data dir: an OS file lock refuses a second one (several instances need {@code
- * DATABASE_URL}).
+ * <p>One process per data dir: an OS lock on {@code journal.lock} refuses a second one (several
+ * instances need {@code DATABASE_URL}). The lock lives on a file of its own that nothing else
+ * opens: POSIX record locks belong to the process and file, and closing <em>any</em> descriptor of
+ * the locked file drops them, so a lock on the journal itself was gone after the first replay or
+ * export read it.
  */
 final class JournalStore implements Store {
   private static final Logger LOG = LoggerFactory.getLogger(JournalStore.class);
   static final String FILE_NAME = "journal.log";
+  static final String LOCK_NAME = "journal.lock";
 
   private final Vertx vertx;
   private final Path dir;
@@ -64,6 +68,7 @@ final class JournalStore implements Store {
 
   private final ConcurrentNavigableMap<Long, StateEntry> byRevision = new ConcurrentSkipListMap<>();
   private FileChannel channel;
+  private FileChannel lockChannel;
   private FileLock lock;
   private long lastRevision;
 
@@ -83,22 +88,20 @@ final class JournalStore implements Store {
               return null;
             }
             Files.createDirectories(dir);
-            FileChannel ch =
-                FileChannel.open(
-                    file,
-                    StandardOpenOption.CREATE,
-                    StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
+            lockDataDir();
+            FileChannel ch;
             try {
-              try {
-                lock = ch.tryLock();
-              } catch (java.nio.channels.OverlappingFileLockException inThisJvm) {
-                lock = null;
-              }
-              if (lock == null) {
-                throw new IllegalStateException(
-                    "PORTCULLIS_DATA_DIR " + dir + " is used by another Portcullis process");
-              }
+              ch =
+                  FileChannel.open(
+                      file,
+                      StandardOpenOption.CREATE,
+                      StandardOpenOption.READ,
+                      StandardOpenOption.WRITE);
+            } catch (IOException | RuntimeException e) {
+              unlockDataDir();
+              throw e;
+            }
+            try {
               long good = replay();
               if (good < ch.size()) {
                 LOG.warn(
@@ -112,6 +115,7 @@ final class JournalStore implements Store {
               ch.position(ch.size());
             } catch (IOException | RuntimeException e) {
               ch.close();
+              unlockDataDir();
               throw e;
             }
             channel = ch;
@@ -188,15 +192,45 @@ final class JournalStore implements Store {
         () -> {
           synchronized (writeLock) {
             if (channel != null) {
-              if (lock != null) {
-                lock.release();
-              }
               channel.close();
               channel = null;
+              unlockDataDir();
             }
             return null;
           }
         });
+  }
+
+  /** Takes the data dir's lock, held until {@link #close}; fails when another process has it. */
+  private void lockDataDir() throws IOException {
+    FileChannel ch =
+        FileChannel.open(
+            dir.resolve(LOCK_NAME), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileLock l;
+    try {
+      l = ch.tryLock();
+    } catch (java.nio.channels.OverlappingFileLockException inThisJvm) {
+      l = null;
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
+    }
+    if (l == null) {
+      ch.close();
+      throw new IllegalStateException(
+          "PORTCULLIS_DATA_DIR " + dir + " is used by another Portcullis process");
+    }
+    lockChannel = ch;
+    lock = l;
+  }
+
+  private void unlockDataDir() throws IOException {
+    if (lockChannel != null) {
+      lock.release();
+      lockChannel.close();
+      lockChannel = null;
+      lock = null;
+    }
   }
 
   @Override
