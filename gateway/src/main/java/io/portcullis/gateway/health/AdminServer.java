@@ -2,6 +2,12 @@ package io.portcullis.gateway.health;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.portcullis.gateway.config.Defaults;
+import io.portcullis.gateway.http.ErrorCode;
+import io.portcullis.gateway.http.FailureResponder;
+import io.portcullis.gateway.http.GatewayFailure;
+import io.portcullis.gateway.http.Ids;
+import io.portcullis.gateway.http.InvalidRequests;
+import io.portcullis.gateway.http.RequestShape;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -68,7 +74,31 @@ public final class AdminServer {
     if (adminApi != null) {
       router.route(ADMIN_API_MOUNT + "/*").subRouter(adminApi);
     }
-    server = vertx.createHttpServer(new HttpServerOptions()).requestHandler(router);
+    // Anything else: the SPEC's JSON error, not vertx-web's HTML page.
+    router
+        .route()
+        .last()
+        .handler(
+            ctx ->
+                FailureResponder.respond(
+                    ctx.response(),
+                    GatewayFailure.of(
+                        ErrorCode.NOT_FOUND, "no such endpoint on the admin listener"),
+                    Ids.newRequestId()));
+    InvalidRequests invalid = new InvalidRequests((code, nanos) -> {});
+    server =
+        vertx
+            .createHttpServer(new HttpServerOptions())
+            .requestHandler(
+                request -> {
+                  String problem = RequestShape.problem(request);
+                  if (problem == null) {
+                    router.handle(request);
+                  } else {
+                    invalid.refuse(request, GatewayFailure.of(ErrorCode.INVALID_REQUEST, problem));
+                  }
+                })
+            .invalidRequestHandler(invalid);
     return server.listen(port, host);
   }
 

@@ -1,5 +1,7 @@
 package io.portcullis.gateway.http;
 
+import java.util.concurrent.ThreadLocalRandom;
+
 /**
  * The one shape of an identifier the gateway accepts from outside: tenant ids (the org claim, the
  * admin API's {@code org}) and request ids ({@code X-Request-Id}) are 1–128 characters of {@code
@@ -15,6 +17,8 @@ public final class Ids {
 
   /** The pattern, for messages: {@code must match [A-Za-z0-9._:-]{1,128}}. */
   public static final String PATTERN = "[A-Za-z0-9._:-]{1,128}";
+
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
 
   private Ids() {}
 
@@ -38,5 +42,33 @@ public final class Ids {
       }
     }
     return true;
+  }
+
+  /** A fresh request id: 32 lower-case hex characters, as step 1 mints them. */
+  public static String newRequestId() {
+    return randomHex(16);
+  }
+
+  /**
+   * {@code bytes} random bytes as lower-case hex, never all zeros (W3C: all-zero ids are invalid).
+   */
+  public static String randomHex(int bytes) {
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    char[] out = new char[bytes * 2];
+    int seen = 0;
+    long v = 0;
+    for (int i = 0; i < out.length; i++) {
+      if (i % 16 == 0) {
+        v = r.nextLong();
+      }
+      int nibble = (int) (v >>> 60);
+      v <<= 4;
+      seen |= nibble;
+      out[i] = HEX[nibble];
+    }
+    if (seen == 0) {
+      out[0] = '1';
+    }
+    return new String(out);
   }
 }

@@ -5,7 +5,7 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
-import java.util.UUID;
+import java.util.function.BiConsumer;
 
 /**
  * Requests Netty could not even decode: headers over {@code PORTCULLIS_MAX_HEADER_SIZE} are 431
@@ -20,16 +20,37 @@ public final class InvalidRequests implements Handler<HttpServerRequest> {
   private static final GatewayFailure MALFORMED =
       GatewayFailure.of(ErrorCode.INVALID_REQUEST, "malformed HTTP request");
 
+  private final BiConsumer<String, Long> counted;
+
+  /**
+   * @param counted told the error code and the nanoseconds spent of every refused request (the
+   *     {@code portcullis_requests_total} counter, route {@code none})
+   */
+  public InvalidRequests(BiConsumer<String, Long> counted) {
+    this.counted = counted;
+  }
+
   @Override
   public void handle(HttpServerRequest request) {
     DecoderResult result = request.decoderResult();
     Throwable cause = result == null ? null : result.cause();
-    GatewayFailure failure =
+    refuse(
+        request,
         cause instanceof TooLongHttpHeaderException
             ? TOO_LARGE
-            : cause instanceof TooLongFrameException ? LINE_TOO_LONG : MALFORMED;
-    request.response().putHeader("Connection", "close");
+            : cause instanceof TooLongFrameException ? LINE_TOO_LONG : MALFORMED);
+  }
+
+  /**
+   * Answers {@code failure} with the SPEC error body and a fresh {@code X-Request-Id}, then closes
+   * the connection: what the client sends next on it can no longer be trusted.
+   */
+  public void refuse(HttpServerRequest request, GatewayFailure failure) {
+    long start = System.nanoTime();
+    String requestId = Ids.newRequestId();
+    request.response().putHeader("Connection", "close").putHeader("X-Request-Id", requestId);
     request.response().endHandler(v -> request.connection().close());
-    FailureResponder.respond(request.response(), failure, UUID.randomUUID().toString());
+    FailureResponder.respond(request.response(), failure, requestId);
+    counted.accept(failure.code().code(), System.nanoTime() - start);
   }
 }

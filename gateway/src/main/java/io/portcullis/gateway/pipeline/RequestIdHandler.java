@@ -3,7 +3,6 @@ package io.portcullis.gateway.pipeline;
 import io.portcullis.gateway.http.Ids;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 
@@ -19,8 +18,6 @@ final class RequestIdHandler implements Handler<RoutingContext> {
   // ids
   // are invalid.
   private static final Pattern TRACE = Pattern.compile("00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
-
-  private static final char[] HEX = "0123456789abcdef".toCharArray();
 
   private final BiConsumer<RoutingContext, Exchange> onEnd;
 
@@ -54,29 +51,10 @@ final class RequestIdHandler implements Handler<RoutingContext> {
   }
 
   private static String newId() {
-    return hex(16);
+    return Ids.randomHex(16);
   }
 
-  /**
-   * {@code bytes} random bytes as lower-case hex, never all zeros (W3C: all-zero ids are invalid).
-   */
   private static String hex(int bytes) {
-    ThreadLocalRandom r = ThreadLocalRandom.current();
-    char[] out = new char[bytes * 2];
-    int seen = 0;
-    long v = 0;
-    for (int i = 0; i < out.length; i++) {
-      if (i % 16 == 0) {
-        v = r.nextLong();
-      }
-      int nibble = (int) (v >>> 60);
-      v <<= 4;
-      seen |= nibble;
-      out[i] = HEX[nibble];
-    }
-    if (seen == 0) {
-      out[0] = '1';
-    }
-    return new String(out);
+    return Ids.randomHex(bytes);
   }
 }

@@ -1,7 +1,10 @@
 package io.portcullis.gateway.proxy;
 
 import io.portcullis.gateway.config.GatewayConfig;
+import io.portcullis.gateway.http.ErrorCode;
+import io.portcullis.gateway.http.GatewayFailure;
 import io.portcullis.gateway.http.InvalidRequests;
+import io.portcullis.gateway.http.RequestShape;
 import io.portcullis.gateway.pipeline.Pipeline;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -15,6 +18,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.ServerSSLOptions;
+import io.vertx.ext.web.Router;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -75,11 +79,14 @@ public final class ProxyVerticle extends VerticleBase {
                 .setMaxHeaderSize(64 * 1024)
                 .setDecompressionSupported(false),
             new PoolOptions().setHttp1MaxSize(POOL_SIZE_PER_LOOP).setMaxWaitQueueSize(10_000));
+    InvalidRequests invalid =
+        new InvalidRequests((code, nanos) -> parts.metrics().request("none", code, nanos));
+    Router router = Pipeline.router(vertx, parts, client);
     server =
         vertx
             .createHttpServer(serverOptions(config, tls))
-            .requestHandler(firstRequestArrived(Pipeline.router(vertx, parts, client)))
-            .invalidRequestHandler(new InvalidRequests())
+            .requestHandler(firstRequestArrived(routable(router, invalid)))
+            .invalidRequestHandler(invalid)
             .connectionHandler(this::admit);
     // This loop's rate-limit backend connection opens before the loop takes traffic (Redis: one
     // connection per event loop), so no request waits for a connect.
@@ -137,6 +144,18 @@ public final class ProxyVerticle extends VerticleBase {
    * requests on a kept-alive connection are bounded by the idle timeout. Event-loop confined: each
    * instance only sees its own connections.
    */
+  /** Requests the router cannot take (no Host, a broken percent-escape) are 400 before it. */
+  private static Handler<HttpServerRequest> routable(Router router, InvalidRequests invalid) {
+    return request -> {
+      String problem = RequestShape.problem(request);
+      if (problem == null) {
+        router.handle(request);
+      } else {
+        invalid.refuse(request, GatewayFailure.of(ErrorCode.INVALID_REQUEST, problem));
+      }
+    };
+  }
+
   private Handler<HttpServerRequest> firstRequestArrived(Handler<HttpServerRequest> next) {
     return request -> {
       Long timer = awaitingHeaders.remove(request.connection());
