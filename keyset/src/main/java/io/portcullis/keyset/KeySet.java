@@ -39,7 +39,11 @@ public interface KeySet {
   /** Stops timers and watchers. */
   Future<Void> close();
 
-  /** Refreshes every remote source now and re-reads the key directory (admin "refresh"). */
+  /**
+   * Refreshes every remote source now and re-reads the key directory (admin "refresh"). Every
+   * source is tried; the future fails, naming each source and its error, when any of them could not
+   * be refreshed (their last good keys stay in use, as after any failed refresh).
+   */
   Future<Void> refresh();
 
   /** A snapshot of every key with its source and state, for the admin API and metrics. */

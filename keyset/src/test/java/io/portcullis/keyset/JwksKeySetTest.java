@@ -2,6 +2,7 @@ package io.portcullis.keyset;
 
 import static io.portcullis.keyset.TokenFixtures.*;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.RSAKey;
@@ -187,7 +188,9 @@ class JwksKeySetTest {
     server.close();
 
     clock.advance(Duration.ofHours(5).plusMinutes(59));
-    await(keys.refresh()); // fails: connection refused
+    assertThatThrownBy(() -> await(keys.refresh())) // connection refused
+        .hasRootCauseInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("refresh failed: jwks:" + server.url());
     SourceStatus status = keys.sources().get(0);
     assertThat(status.lastError()).isNotNull();
     assertThat(status.lastSuccess()).isEqualTo(NOW_INSTANT);
@@ -244,7 +247,7 @@ class JwksKeySetTest {
             .jwksMinRefresh(Duration.ofSeconds(1))
             .jwksRefreshInterval(Duration.ofHours(1)));
     server.status = 500;
-    await(keys.refresh());
+    assertThatThrownBy(() -> await(keys.refresh())).hasMessageContaining("HTTP 500");
     assertThat(keys.sources().get(0).lastError()).isEqualTo("HTTP 500");
     int afterFailure = server.hits.get();
     eventually(() -> server.hits.get() >= afterFailure + 2); // retried on its own, 1 s apart

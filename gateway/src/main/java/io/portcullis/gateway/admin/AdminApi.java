@@ -347,7 +347,9 @@ public final class AdminApi {
                               : Future.failedFuture(
                                   GatewayFailure.of(
                                       ErrorCode.SERVICE_UNAVAILABLE,
-                                      "key refresh failed; see /admin/v1/keys for each source")));
+                                      truncate(ar.cause().getMessage(), 1024)
+                                          + "; the last good keys stay in use; GET"
+                                          + " /admin/v1/keys shows each source")));
             })
         .onSuccess(v -> listKeysAfterRefresh(ctx))
         .onFailure(ctx::fail);

@@ -338,6 +338,7 @@ class AdminApiTest {
     HttpResponse<Buffer> failed = post("/keys/refresh", null);
     assertThat(failed.statusCode()).isEqualTo(503);
     assertThat(failed.bodyAsJsonObject().getString("error")).isEqualTo("service_unavailable");
+    assertThat(failed.bodyAsJsonObject().getString("message")).startsWith("jwks down;");
 
     assertBad(post("/keys/k1/revoke", null), "reason");
     assertBad(post("/keys/k1/revoke", new JsonObject().put("reason", 5)), "reason");

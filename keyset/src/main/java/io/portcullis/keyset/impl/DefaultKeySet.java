@@ -125,7 +125,21 @@ public final class DefaultKeySet implements KeySet {
 
   @Override
   public Future<Void> refresh() {
-    return refreshRemote();
+    return refreshRemote()
+        .compose(
+            v -> {
+              // each load records its own outcome: what failed just now still has an error
+              List<String> failed = new ArrayList<>();
+              for (SourceState s : cache.sources()) {
+                if (s.canGoStale() && s.lastError() != null) {
+                  failed.add(s.name() + ": " + s.lastError());
+                }
+              }
+              return failed.isEmpty()
+                  ? Future.succeededFuture()
+                  : Future.failedFuture(
+                      new IllegalStateException("refresh failed: " + String.join("; ", failed)));
+            });
   }
 
   /** Every JWKS fetch (joining any in flight) and a key-directory re-read; never fails. */
