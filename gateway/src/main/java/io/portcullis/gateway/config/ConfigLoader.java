@@ -208,6 +208,13 @@ public final class ConfigLoader {
             port(Setting.ADMIN_PORT, Defaults.ADMIN_PORT),
             string(Setting.ADMIN_HOST, Defaults.ADMIN_HOST),
             tls());
+    if (listeners.proxyPort() != 0 && listeners.proxyPort() == listeners.adminPort()) {
+      // Vert.x would share the port between both servers, round-robin: admin answers on the
+      // client port (SPEC §2: nothing of the admin listener answers on the proxy listener)
+      throw new ConfigException(
+          label(Setting.ADMIN_PORT),
+          "must differ from " + label(Setting.PORT) + " (" + listeners.proxyPort() + ")");
+    }
 
     List<String> extraIdentity = list(Setting.IDENTITY_HEADERS, List.of());
     for (String h : extraIdentity) {
@@ -616,7 +623,7 @@ public final class ConfigLoader {
         throw new ConfigException(
             at + ".path", "bad path '" + path + "'; {org} may appear at most once");
       }
-      if (path.startsWith(Defaults.WHOAMI_PATH)) {
+      if (path.startsWith(Defaults.RESERVED_PREFIX)) {
         throw new ConfigException(at + ".path", "paths under /_portcullis/ are reserved");
       }
       if (!seen.add(path)) {

@@ -18,6 +18,9 @@ public final class Defaults {
   public static final String METRICS_PATH = "/metrics";
   public static final String WHOAMI_PATH = "/_portcullis/whoami";
 
+  /** The gateway's own namespace on the proxy listener: never a route, never forwarded. */
+  public static final String RESERVED_PREFIX = "/_portcullis/";
+
   // Token validation (SPEC §3, §4 step 4)
   public static final String ORG_CLAIM = "org_id";
   public static final Duration CLOCK_SKEW = Duration.ofSeconds(30);

@@ -40,8 +40,9 @@ public final class RouteTable {
 
   /** The matching route and its {@code {org}}, or {@code null}. */
   public Match match(String path) {
-    if (path.equals(Defaults.WHOAMI_PATH)) {
-      return new Match(WHOAMI, null);
+    if (path.startsWith(Defaults.RESERVED_PREFIX)) {
+      // the gateway's own namespace: whoami, and nothing of it reaches an upstream
+      return path.equals(Defaults.WHOAMI_PATH) ? new Match(WHOAMI, null) : null;
     }
     for (Route r : routes) {
       String org = r.match(path);

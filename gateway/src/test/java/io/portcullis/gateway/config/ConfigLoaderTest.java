@@ -68,6 +68,8 @@ class ConfigLoaderTest {
             "routes[0].path: bad path '/orgs/{org}/teams/{org}/'; {org} may appear at most once"),
         Arguments.of("route_duplicate_path", "routes[1].path: duplicate path '/a/'"),
         Arguments.of(
+            "route_reserved_path", "routes[0].path: paths under /_portcullis/ are reserved"),
+        Arguments.of(
             "route_public_with_scopes",
             "routes[0].scopes: a route with auth: none cannot require scopes"),
         Arguments.of("routes_not_a_list", "routes: expected a list of routes"),
@@ -426,6 +428,20 @@ class ConfigLoaderTest {
     env.put("PORTCULLIS_PORT", "http://10.0.0.1:8080");
     assertThatThrownBy(() -> ConfigLoader.parse(null, env, false))
         .hasMessageStartingWith("PORTCULLIS_PORT: ");
+  }
+
+  /** One port for both listeners would let the admin API answer on the client port. */
+  @Test
+  void theAdminPortMustDifferFromTheProxyPort() {
+    Map<String, String> env = new java.util.HashMap<>(BASE_ENV);
+    env.put("PORTCULLIS_UPSTREAM", "http://up:1");
+    env.put("PORTCULLIS_PORT", "18081");
+    env.put("PORTCULLIS_ADMIN_PORT", "18081");
+    assertThatThrownBy(() -> ConfigLoader.parse(null, env, false))
+        .hasMessage("PORTCULLIS_ADMIN_PORT: must differ from PORTCULLIS_PORT (18081)");
+    env.put("PORTCULLIS_PORT", "0");
+    env.put("PORTCULLIS_ADMIN_PORT", "0"); // each picks its own free port
+    assertThat(ConfigLoader.parse(null, env, false).listeners().adminPort()).isZero();
   }
 
   @Test

@@ -40,6 +40,15 @@ class RouteTableTest {
     assertThat(matched(Defaults.WHOAMI_PATH)).isEqualTo(Defaults.WHOAMI_PATH);
   }
 
+  /** The gateway's namespace never reaches an upstream, not even through the catch-all "/". */
+  @Test
+  void nothingElseUnderTheReservedPrefixMatches() {
+    assertThat(matched("/_portcullis/whoami/")).isNull();
+    assertThat(matched("/_portcullis/other")).isNull();
+    assertThat(matched("/_portcullis/")).isNull();
+    assertThat(matched("/_portcullisX")).isEqualTo("/");
+  }
+
   @Test
   void orgIsOneNonEmptySegment() {
     assertThat(matched("/orgs/acme/invoices")).isEqualTo("/orgs/{org}/ acme");
