@@ -1013,6 +1013,11 @@ public final class AdminApi {
       }
       return new JsonObject();
     }
+    String duplicate = duplicateField(text);
+    if (duplicate != null) {
+      // {"org":"acme","org":"globex"} would act on the last one, not the one the operator read
+      throw bad(truncate(duplicate, 64), "given twice in the body");
+    }
     JsonObject body;
     try {
       Object parsed = io.vertx.core.json.Json.decodeValue(text);
@@ -1031,6 +1036,32 @@ public final class AdminApi {
           "unknown field; allowed: " + String.join(", ", new TreeSet<>(allowed)));
     }
     return body;
+  }
+
+  private static final com.fasterxml.jackson.core.JsonFactory STRICT_JSON =
+      com.fasterxml.jackson.core.JsonFactory.builder()
+          .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .build();
+
+  /** The first field name given twice in one object of {@code text}, or {@code null}. */
+  private static String duplicateField(String text) {
+    try (com.fasterxml.jackson.core.JsonParser p = STRICT_JSON.createParser(text)) {
+      while (p.nextToken() != null) {
+        // a duplicate throws while reading the tokens
+      }
+      return null;
+    } catch (com.fasterxml.jackson.core.exc.StreamReadException e) {
+      String m = e.getOriginalMessage();
+      int q = m == null ? -1 : m.indexOf("Duplicate field '");
+      if (q >= 0) {
+        int start = q + "Duplicate field '".length();
+        int end = m.indexOf('\'', start);
+        return end > start ? m.substring(start, end) : "body";
+      }
+      return null; // malformed JSON: reported by the decoding that follows
+    } catch (java.io.IOException e) {
+      return null;
+    }
   }
 
   private static String ident(JsonObject body, String field) {

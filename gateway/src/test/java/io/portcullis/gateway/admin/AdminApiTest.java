@@ -237,6 +237,21 @@ class AdminApiTest {
     assertThat(e.outcome()).isEqualTo("success");
   }
 
+  /** A field given twice would act on the last value, not the one the operator read: 400. */
+  @Test
+  void aFieldGivenTwiceIsRefusedAndChangesNothing() {
+    assertBad(
+        post("/revocations", "{\"org\":\"acme\",\"reason\":\"x\",\"org\":\"globex\"}"), "org");
+    assertBad(
+        post("/tenants/acme/suspend", "{\"reason\":\"a\",\"nested\":{},\"reason\":\"b\"}"),
+        "reason");
+    assertThat(admin.state.snapshot().entries(io.portcullis.gateway.state.StateEntry.Kind.TENANT))
+        .isEmpty();
+    assertThat(admin.state.snapshot().suspension("acme")).isNull();
+    // the same names in different objects are not duplicates; malformed JSON still says so
+    assertBad(post("/tenants/acme/suspend", "{\"reason\":"), "body");
+  }
+
   @Test
   void badRevocationBodiesAre400sNamingTheField() {
     long future = NOW.plusSeconds(600).getEpochSecond();
