@@ -111,14 +111,15 @@ public final class Main {
     }
     // Listening; /healthz answers, /readyz is 503 until keys, revocation state and (under
     // rate_limit_on_redis_failure: closed) Redis are usable. This blocking wait runs on the main
-    // thread, never on an event loop, and is bounded by the startup timeout.
+    // thread, never on an event loop; it is bounded by the startup timeout when one is set.
     Duration startup = config.server().startupTimeout();
     try {
-      StartupGate.install(gateway)
-          .await(startup)
-          .toCompletionStage()
-          .toCompletableFuture()
-          .get(startup.toMillis() + 10_000, TimeUnit.MILLISECONDS);
+      var passed = StartupGate.install(gateway).await(startup).toCompletionStage();
+      if (startup.isZero()) {
+        passed.toCompletableFuture().get();
+      } else {
+        passed.toCompletableFuture().get(startup.toMillis() + 10_000, TimeUnit.MILLISECONDS);
+      }
     } catch (ExecutionException e) {
       return startupFailed(vertx, gateway, e.getCause());
     } catch (Exception e) {

@@ -306,7 +306,7 @@ public final class ConfigLoader {
                     label(Setting.MAX_CONNECTIONS), raw(Setting.MAX_CONNECTIONS), 1, 10_000_000),
             durationZeroOk(Setting.DRAIN_DELAY, Defaults.DRAIN_DELAY),
             duration(Setting.SHUTDOWN_TIMEOUT, Defaults.SHUTDOWN_TIMEOUT),
-            duration(Setting.STARTUP_TIMEOUT, Defaults.STARTUP_TIMEOUT),
+            durationZeroOk(Setting.STARTUP_TIMEOUT, Defaults.STARTUP_TIMEOUT),
             raw(Setting.EVENT_LOOPS) == null
                 ? Defaults.eventLoops()
                 : Values.integer(label(Setting.EVENT_LOOPS), raw(Setting.EVENT_LOOPS), 1, 1024),

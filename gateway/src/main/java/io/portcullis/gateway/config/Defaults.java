@@ -96,9 +96,12 @@ public final class Defaults {
 
   /**
    * How long the process waits at startup for keys, revocation state and a configured Redis to be
-   * usable; past it, it exits 1 naming the one that is not.
+   * usable; past it, it exits 1 naming the one that is not. Zero (the default): no limit, the pod
+   * stays live and not ready, naming what it waits for, and becomes ready the moment the dependency
+   * is back (exiting would crash-loop a scale-up through a JWKS outage and add the kubelet's
+   * restart back-off to the recovery).
    */
-  public static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
+  public static final Duration STARTUP_TIMEOUT = Duration.ZERO;
 
   /** How often the proxy listener's TLS certificate and key files are checked for a change. */
   public static final Duration TLS_RELOAD_INTERVAL = Duration.ofSeconds(5);

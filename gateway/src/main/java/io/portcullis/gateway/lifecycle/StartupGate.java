@@ -16,12 +16,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Startup is done only when the keys, every other readiness part (the revocation state, ...) and a
  * configured Redis are usable. Until then the gate is itself a failing part of {@code /readyz}
- * ({@code startup}); past the startup timeout {@link #await} fails with a {@link StartupFailure}
- * naming the first part still unusable and why.
+ * ({@code startup}); past the startup timeout (none by default) {@link #await} fails with a {@link
+ * StartupFailure} naming the first part still unusable and why.
  *
  * <p>Redis counts here only under {@code closed}, where the instance cannot serve without it. Under
  * {@code local} or {@code open} a Redis outage must not stop an instance from starting: a restart
@@ -33,6 +35,8 @@ public final class StartupGate implements ReadinessCheck {
   static final String NAME = "startup";
   private static final long TICK_MILLIS = 100;
   private static final long REDIS_RETRY_MILLIS = 500;
+  static final Duration WAITING_LOG_EVERY = Duration.ofSeconds(30);
+  private static final Logger LOG = LoggerFactory.getLogger(StartupGate.class);
 
   private final Gateway gateway;
   private volatile boolean passed;
@@ -61,25 +65,33 @@ public final class StartupGate implements ReadinessCheck {
     return passed ? Status.up("dependencies usable") : Status.down("waiting for " + waitingFor);
   }
 
-  /** Succeeds once everything is usable; fails after {@code timeout} naming what is not. */
+  /**
+   * Succeeds once everything is usable; fails after {@code timeout} naming what is not. A zero
+   * timeout waits without limit, logging what it waits for every {@link #WAITING_LOG_EVERY}.
+   */
   public Future<Void> await(Duration timeout) {
     Vertx vertx = gateway.vertx();
     Promise<Void> done = Promise.promise();
     long[] tick = {-1};
+    long startNanos = System.nanoTime();
+    long[] lastLog = {startNanos};
     long deadline =
-        vertx.setTimer(
-            timeout.toMillis(),
-            t -> {
-              List<Problem> left = problems();
-              Problem first = left.isEmpty() ? new Problem("startup", "timed out") : left.get(0);
-              done.tryFail(
-                  new StartupFailure(
-                      first.part(),
-                      first.detail()
-                          + "; not usable within "
-                          + timeout.toSeconds()
-                          + "s (PORTCULLIS_STARTUP_TIMEOUT)"));
-            });
+        timeout.isZero()
+            ? -1
+            : vertx.setTimer(
+                timeout.toMillis(),
+                t -> {
+                  List<Problem> left = problems();
+                  Problem first =
+                      left.isEmpty() ? new Problem("startup", "timed out") : left.get(0);
+                  done.tryFail(
+                      new StartupFailure(
+                          first.part(),
+                          first.detail()
+                              + "; not usable within "
+                              + timeout.toSeconds()
+                              + "s (PORTCULLIS_STARTUP_TIMEOUT)"));
+                });
     if (redisRequired()) {
       probeRedis(done.future());
     }
@@ -103,13 +115,23 @@ public final class StartupGate implements ReadinessCheck {
                           done.tryComplete();
                         } else {
                           waitingFor = left.get(0).toString();
+                          long now = System.nanoTime();
+                          if (now - lastLog[0] >= WAITING_LOG_EVERY.toNanos()) {
+                            lastLog[0] = now;
+                            LOG.warn(
+                                "not ready after {}s: waiting for {}",
+                                Duration.ofNanos(now - startNanos).toSeconds(),
+                                waitingFor);
+                          }
                         }
                       });
             });
     return done.future()
         .onComplete(
             ar -> {
-              vertx.cancelTimer(deadline);
+              if (deadline >= 0) {
+                vertx.cancelTimer(deadline);
+              }
               if (tick[0] >= 0) {
                 vertx.cancelTimer(tick[0]);
               }

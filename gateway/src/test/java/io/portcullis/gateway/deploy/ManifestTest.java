@@ -130,7 +130,8 @@ class ManifestTest {
           "HEALTH_PATH", "", // fixed paths, not configurable
           "READY_PATH", "",
           "METRICS_PATH", "",
-          "WHOAMI_PATH", "");
+          "WHOAMI_PATH", "",
+          "RESERVED_PREFIX", "");
 
   private static final Set<String> SECRET_ENV =
       Set.of("PORTCULLIS_ADMIN_TOKENS", "DATABASE_URL", "REDIS_URL");

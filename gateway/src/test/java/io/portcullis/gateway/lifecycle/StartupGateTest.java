@@ -85,6 +85,27 @@ class StartupGateTest {
     await(g.stop());
   }
 
+  /**
+   * The default (no startup timeout): a dependency down at boot keeps the instance live and not
+   * ready, however long, naming what it waits for; it becomes ready the moment the dependency is
+   * back, with no restart (and no kubelet back-off) in between.
+   */
+  @Test
+  void withoutATimeoutItWaitsLiveAndNotReadyUntilThePartIsBack() throws Exception {
+    AtomicBoolean loaded = new AtomicBoolean();
+    Gateway g = await(builder(Map.of()).readinessCheck(dependency(loaded)).build().start());
+    Future<Void> passed = StartupGate.install(g).await(Duration.ZERO);
+    Thread.sleep(1_500); // well past a tick and any small bound
+    assertThat(passed.isComplete()).as("still waiting, not failed").isFalse();
+    JsonObject startup = g.readiness().report().getJsonObject("checks").getJsonObject("startup");
+    assertThat(startup.getString("detail")).contains("inventory").contains("connection refused");
+
+    loaded.set(true);
+    await(passed);
+    assertThat(g.readiness().report().getString("status")).isEqualTo("ready");
+    await(g.stop());
+  }
+
   @Test
   void aPartNeverUsableFailsNamingItAndWhy() {
     Gateway g =
