@@ -4,17 +4,17 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 
 /**
- * What Netty decodes but the router cannot take: an HTTP/1.x request without {@code Host} (RFC 9112
- * §3.2 asks for 400; vertx-web fails it as an internal error) and a path with a broken
- * percent-escape (vertx-web's path normalisation throws). Checked before the router, so such input
- * is a 400 {@code invalid_request}, never a 500.
+ * What Netty decodes but the router cannot take: an HTTP/1.1 request without {@code Host} (RFC 9112
+ * §3.2 asks for 400; vertx-web fails it as an internal error; HTTP/1.0 needs none) and a path with
+ * a broken percent-escape (vertx-web's path normalisation throws). Checked before the router, so
+ * such input is a 400 {@code invalid_request}, never a 500.
  */
 public final class RequestShape {
   private RequestShape() {}
 
   /** Why {@code request} cannot be routed, or {@code null} when it can. */
   public static String problem(HttpServerRequest request) {
-    if (request.version() != HttpVersion.HTTP_2 && request.authority() == null) {
+    if (request.version() == HttpVersion.HTTP_1_1 && request.authority() == null) {
       return "the Host header is required";
     }
     String path = request.path();
