@@ -206,6 +206,10 @@ class RateLimitPipelineTest {
     assertThat(refused.statusCode()).isEqualTo(429);
     assertThat(refused.bodyAsJsonObject().getString("error")).isEqualTo("rate_limited");
     assertThat(refused.getHeader("Retry-After")).isNotNull();
+    // SPEC: rate-limit headers on every limited response, the budget's own included
+    assertThat(refused.getHeader("RateLimit-Policy")).isEqualTo("\"auth_failure\";q=3;w=60");
+    assertThat(refused.getHeader("RateLimit"))
+        .isEqualTo("\"auth_failure\";r=0;t=" + refused.getHeader("Retry-After"));
     String metrics =
         await(web.get(gateway.adminPort(), "127.0.0.1", "/metrics").send()).bodyAsString();
     assertThat(metrics).contains("portcullis_auth_results_total{result=\"malformed\"} 4.0");

@@ -5,7 +5,9 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.portcullis.gateway.http.ErrorCode;
 import io.portcullis.gateway.http.GatewayFailure;
 import io.portcullis.ratelimit.AuthFailureBudget;
+import io.portcullis.ratelimit.RateLimitHeaders;
 import io.portcullis.ratelimit.RateLimiter;
+import io.vertx.core.http.HttpServerResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -52,6 +54,27 @@ public final class AuthFailureGate {
         ErrorCode.RATE_LIMITED,
         "too many failed authentication attempts from this address",
         Duration.between(now, until));
+  }
+
+  /**
+   * The {@code RateLimit-Policy} and {@code RateLimit} headers of a budget refusal (SPEC: on every
+   * limited response), e.g. {@code "auth_failure";q=20;w=1} and {@code "auth_failure";r=0;t=1}.
+   */
+  public void headers(HttpServerResponse response, GatewayFailure refusal) {
+    if (budget == null) {
+      return;
+    }
+    long seconds =
+        refusal.retryAfter() == null
+            ? 1
+            : Math.max(1, (refusal.retryAfter().toMillis() + 999) / 1000);
+    response
+        .putHeader(
+            RateLimitHeaders.POLICY_HEADER,
+            RateLimitHeaders.policy(AuthFailureBudget.LABEL, budget.policy()))
+        .putHeader(
+            RateLimitHeaders.RATELIMIT_HEADER,
+            "\"" + AuthFailureBudget.LABEL + "\";r=0;t=" + seconds);
   }
 
   /** Counts one failed authentication from {@code ip}. */

@@ -34,6 +34,7 @@ final class TokenExtractor implements Handler<RoutingContext> {
     }
     GatewayFailure blocked = budget.check(ex.clientIp);
     if (blocked != null) {
+      budget.headers(ctx.response(), blocked);
       ctx.fail(blocked);
       return;
     }
