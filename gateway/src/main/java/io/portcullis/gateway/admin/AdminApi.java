@@ -22,6 +22,7 @@ import io.portcullis.keyset.KeyInfo;
 import io.portcullis.keyset.KeySet;
 import io.portcullis.keyset.KeySetHealth;
 import io.portcullis.keyset.SourceStatus;
+import io.portcullis.ratelimit.RateLimitPolicies;
 import io.portcullis.ratelimit.RateLimitPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -42,6 +43,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
@@ -688,12 +690,19 @@ public final class AdminApi {
 
   // ---- rate-limit overrides -------------------------------------------------------------------
 
+  /**
+   * Every override in force: the admin API's ({@code "source": "admin"}) and the configured {@code
+   * RL_OVERRIDES_JSON} entries no admin override replaces ({@code "source": "RL_OVERRIDES_JSON"}),
+   * sorted by subject. On-call sees why a client is throttled without reading the deployment.
+   */
   private void listOverrides(RoutingContext ctx) {
-    JsonArray items = new JsonArray();
+    java.util.TreeMap<String, JsonObject> bySubject = new java.util.TreeMap<>();
+    configuredOverrides().forEach((k, p) -> bySubject.put(k, configuredJson(k, p)));
     state.snapshot().entries(Kind.OVERRIDE).values().stream()
         .filter(StateEntry::active)
-        .sorted(Comparator.comparing(StateEntry::key))
-        .forEach(e -> items.add(entryJson(e)));
+        .forEach(e -> bySubject.put(normalized(e.key()), entryJson(e).put("source", "admin")));
+    JsonArray items = new JsonArray();
+    bySubject.values().forEach(items::add);
     read(
         ctx,
         event(ctx, "ratelimit.override_viewed", "rate-limits", null, null),
@@ -703,6 +712,7 @@ public final class AdminApi {
   private void getOverride(RoutingContext ctx) {
     String subject = subject(ctx);
     StateEntry e = state.snapshot().override(subject);
+    RateLimitPolicy configured = configuredOverrides().get(normalized(subject));
     AuditEvent ev =
         event(
             ctx,
@@ -710,12 +720,43 @@ public final class AdminApi {
             subject,
             orgOf(subject),
             null,
-            e == null ? "not_found" : "success");
-    if (e == null) {
+            e == null && configured == null ? "not_found" : "success");
+    if (e == null && configured == null) {
       auditThenFail(ctx, ev, GatewayFailure.of(ErrorCode.NOT_FOUND, "no override for " + subject));
       return;
     }
-    read(ctx, ev, entryJson(e));
+    read(
+        ctx,
+        ev,
+        e != null
+            ? entryJson(e).put("source", "admin")
+            : configuredJson(normalized(subject), configured));
+  }
+
+  /** {@code RL_OVERRIDES_JSON}'s entries, keyed by canonical subject. */
+  private Map<String, RateLimitPolicy> configuredOverrides() {
+    Map<String, RateLimitPolicy> out = new java.util.HashMap<>();
+    configuredLimits.overrides().forEach((k, p) -> out.put(normalized(k), p));
+    return out;
+  }
+
+  private static String normalized(String subject) {
+    try {
+      return RateLimitPolicies.normalizeSubject(subject);
+    } catch (IllegalArgumentException e) {
+      return subject;
+    }
+  }
+
+  private static JsonObject configuredJson(String subject, RateLimitPolicy policy) {
+    JsonObject json =
+        new JsonObject()
+            .put("type", "override")
+            .put("subject", subject)
+            .put("limit", policy.toString())
+            .put("source", "RL_OVERRIDES_JSON");
+    String org = orgOf(subject);
+    return org == null ? json : json.put("org", org);
   }
 
   private void setOverride(RoutingContext ctx) {

@@ -601,7 +601,17 @@ class AdminApiTest {
     assertThat(seen.get()).containsEntry("org:acme", RateLimitPolicy.parse("6000/min burst 200"));
     assertThat(get("/rate-limits/org:acme").bodyAsJsonObject().getString("limit"))
         .isEqualTo("6000/min burst 200");
-    assertThat(get("/rate-limits").bodyAsJsonObject().getJsonArray("overrides")).hasSize(1);
+    // the admin one and the configured RL_OVERRIDES_JSON entry, each saying where it comes from
+    assertThat(get("/rate-limits").bodyAsJsonObject().getJsonArray("overrides").stream())
+        .map(JsonObject.class::cast)
+        .extracting(
+            o -> o.getString("subject"), o -> o.getString("limit"), o -> o.getString("source"))
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("org:acme", "6000/min burst 200", "admin"),
+            org.assertj.core.groups.Tuple.tuple("org:envtenant", "7/s", "RL_OVERRIDES_JSON"));
+    JsonObject configured = get("/rate-limits/org:envtenant").bodyAsJsonObject();
+    assertThat(configured.getString("source")).isEqualTo("RL_OVERRIDES_JSON");
+    assertThat(configured.getString("org")).isEqualTo("envtenant");
     JsonObject tenant = get("/tenants/acme").bodyAsJsonObject();
     assertThat(tenant.getString("rate_limit")).isEqualTo("6000/min burst 200");
     assertThat(tenant.getString("rate_limit_source")).isEqualTo("override");
