@@ -51,6 +51,9 @@ public final class Main {
         file = Path.of(args[++i]);
       } else if (a.startsWith("--config=")) {
         file = Path.of(a.substring("--config=".length()));
+      } else if (a.equals("--config")) {
+        System.err.println("portcullis: --config needs a file: portcullis --config FILE");
+        return EXIT_CONFIG;
       } else {
         System.err.println(
             "portcullis: unknown argument '" + a + "'; usage: portcullis [--config FILE] [--dev]");

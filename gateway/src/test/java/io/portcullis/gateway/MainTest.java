@@ -96,6 +96,9 @@ class MainTest {
     assertThat(run(Map.of("PORTCULLIS_ENV", "production"), err, "--dev")).isEqualTo(2);
     assertThat(err.toString()).contains("--dev is refused when PORTCULLIS_ENV=production");
     assertThat(run(Map.of(), new StringBuilder(), "--frobnicate")).isEqualTo(2);
+    StringBuilder noFile = new StringBuilder();
+    assertThat(run(Map.of(), noFile, "--config")).isEqualTo(2);
+    assertThat(noFile.toString()).contains("--config needs a file");
   }
 
   @Test

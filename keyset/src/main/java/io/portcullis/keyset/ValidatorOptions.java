@@ -45,7 +45,10 @@ public record ValidatorOptions(
     }
     if (clockSkew == null || clockSkew.isNegative() || clockSkew.compareTo(MAX_CLOCK_SKEW) > 0) {
       throw new IllegalArgumentException(
-          "clockSkew: must be between 0s and " + MAX_CLOCK_SKEW + ", not " + clockSkew);
+          "clockSkew: must be between 0s and "
+              + human(MAX_CLOCK_SKEW)
+              + ", not "
+              + (clockSkew == null ? "null" : human(clockSkew)));
     }
     if (cacheSize < 0) {
       throw new IllegalArgumentException("cacheSize: must be 0 (off) or more, not " + cacheSize);
@@ -93,5 +96,17 @@ public record ValidatorOptions(
     public ValidatorOptions build() {
       return new ValidatorOptions(issuers, audiences, clockSkew, cacheSize);
     }
+  }
+
+  /** {@code 10m}, {@code 1h}, {@code 90s}: the unit an operator writes, not ISO-8601's PT10M. */
+  private static String human(Duration d) {
+    long s = d.toSeconds();
+    if (s != 0 && s % 3600 == 0) {
+      return s / 3600 + "h";
+    }
+    if (s != 0 && s % 60 == 0) {
+      return s / 60 + "m";
+    }
+    return d.toMillis() % 1000 == 0 ? s + "s" : d.toMillis() + "ms";
   }
 }

@@ -130,7 +130,7 @@ class OptionsTest {
                     .audiences(Set.of("a"))
                     .clockSkew(Duration.ofHours(1))
                     .build())
-        .hasMessage("clockSkew: must be between 0s and PT10M, not PT1H");
+        .hasMessage("clockSkew: must be between 0s and 10m, not 1h");
     assertThatThrownBy(
             () ->
                 ValidatorOptions.builder()
