@@ -422,11 +422,11 @@ class RunbookIT {
           // burst defaults to the count, so the gateway may show the short form
           assertThat(r.json(1).getString("limit")).isIn("5/min burst 5", "5/min");
           assertThat(r.json(1).getString("subject")).isEqualTo("client:reporting-bot");
-          // Deleted through the API: the RL_OVERRIDES_JSON entry of the ConfigMap applies again.
-          assertThat(
-                  adminGet(healthy, "/admin/v1/rate-limits/client:reporting-bot", ADMIN_SECRET)
-                      .statusCode())
-              .isEqualTo(404);
+          assertThat(r.json(1).getString("source")).isEqualTo("admin");
+          // Deleted through the API: the RL_OVERRIDES_JSON entry of the ConfigMap applies again,
+          // and GET says so.
+          JsonObject after = adminJson(healthy, "/admin/v1/rate-limits/client:reporting-bot");
+          assertThat(after.getString("source")).isEqualTo("RL_OVERRIDES_JSON");
           String bot = freshToken("initech", "svc-1", "reporting-bot");
           for (int i = 0; i < 5; i++) {
             assertProxy(bot, 200, null);
