@@ -763,8 +763,13 @@ public final class AdminApi {
     String subject = subject(ctx);
     JsonObject body = body(ctx, Set.of("limit", "reason"), true);
     Object raw = body.getValue("limit");
-    if (!(raw instanceof String text)) {
+    if (raw == null) {
       throw bad("limit", "is required, e.g. \"1000/s\" or \"6000/min burst 200\"");
+    }
+    if (!(raw instanceof String text)) {
+      throw bad(
+          "limit",
+          "must be a string with a period, e.g. \"" + raw + "/s\" or \"6000/min burst 200\"");
     }
     RateLimitPolicy policy;
     try {
@@ -925,7 +930,9 @@ public final class AdminApi {
     try {
       return OffsetDateTime.parse(text).toInstant();
     } catch (DateTimeException e) {
-      throw bad(name, "must be an RFC 3339 time, e.g. 2026-01-31T12:00:00Z");
+      // an unencoded '+' of an offset arrives as a space
+      String hint = text.contains(" ") ? " (encode '+' in an offset as %2B, or use Z)" : "";
+      throw bad(name, "must be an RFC 3339 time, e.g. 2026-01-31T12:00:00Z" + hint);
     }
   }
 

@@ -24,6 +24,8 @@ public final class Whoami {
             .put("kid", t.kid())
             .put("iss", t.issuer())
             .put("exp", t.expiresAt().getEpochSecond())
+            // with exp, what POST /admin/v1/revocations {"jti","exp"} needs to revoke this token
+            .put("jti", t.jti())
             .put("request_id", ex.requestId);
     ex.code = "ok";
     ctx.request().resume();

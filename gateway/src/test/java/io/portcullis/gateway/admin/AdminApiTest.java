@@ -579,6 +579,13 @@ class AdminApiTest {
             HttpMethod.PUT, "/rate-limits/org:acme", SECRET, new JsonObject().put("limit", "lots")),
         "limit");
     assertBad(call(HttpMethod.PUT, "/rate-limits/org:acme", SECRET, new JsonObject()), "limit");
+    HttpResponse<Buffer> number =
+        call(HttpMethod.PUT, "/rate-limits/org:acme", SECRET, new JsonObject().put("limit", 100));
+    assertBad(number, "limit");
+    assertThat(number.bodyAsJsonObject().getString("message")).contains("\"100/s\"");
+    HttpResponse<Buffer> plus = get("/audit?from=2026-12-07T02:00:00+01:00");
+    assertBad(plus, "from");
+    assertThat(plus.bodyAsJsonObject().getString("message")).contains("%2B");
     assertBad(
         call(
             HttpMethod.PUT, "/rate-limits/team:acme", SECRET, new JsonObject().put("limit", "5/s")),
