@@ -69,21 +69,48 @@ class ShutdownIT {
     await(vertx.close());
   }
 
-  void launch(String drainDelay, String shutdownTimeout) throws Exception {
+  /** The fat jar as a process to start, its environment to be filled in. */
+  static ProcessBuilder jar() {
     Path jar = Path.of("target", "portcullis.jar");
     assertThat(jar).as("the fat jar, built in the package phase before failsafe").exists();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-jar", jar.toString());
-    pb.redirectErrorStream(true);
-    Map<String, String> env = pb.environment();
+    return new ProcessBuilder(java, "-Xmx256m", "-jar", jar.toString());
+  }
+
+  /** Free ports, the test upstream and issuer, the test's data dir; keys left to the caller. */
+  void baseEnv(Map<String, String> env) {
     env.put("PORTCULLIS_PORT", "0");
     env.put("PORTCULLIS_ADMIN_PORT", "0");
-    env.put("PORTCULLIS_ADMIN_HOST", "127.0.0.1");
     env.put("PORTCULLIS_UPSTREAM", upstream.url());
     env.put("PORTCULLIS_ISSUERS", TestKeys.ISSUER);
     env.put("PORTCULLIS_AUDIENCES", TestKeys.AUDIENCE);
-    env.put("JWT_PUBLIC_KEYS_PEM", new JsonObject().put(keys.kid, keys.pem()).encode());
     env.put("PORTCULLIS_DATA_DIR", data.toString());
+  }
+
+  /** Runs the jar with {@code env} until it exits (bounded); returns its exit code and stderr. */
+  Map.Entry<Integer, String> runToExit(Map<String, String> env) throws Exception {
+    ProcessBuilder pb = jar();
+    pb.environment().putAll(env);
+    Path err = Files.createTempFile("portcullis-stderr", ".txt");
+    pb.redirectError(err.toFile());
+    pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    Process p = pb.start();
+    try {
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("the process exits").isTrue();
+      return Map.entry(p.exitValue(), Files.readString(err));
+    } finally {
+      p.destroyForcibly();
+      Files.deleteIfExists(err);
+    }
+  }
+
+  void launch(String drainDelay, String shutdownTimeout) throws Exception {
+    ProcessBuilder pb = jar();
+    pb.redirectErrorStream(true);
+    Map<String, String> env = pb.environment();
+    baseEnv(env);
+    env.put("PORTCULLIS_ADMIN_HOST", "127.0.0.1");
+    env.put("JWT_PUBLIC_KEYS_PEM", new JsonObject().put(keys.kid, keys.pem()).encode());
     env.put("PORTCULLIS_DRAIN_DELAY", drainDelay);
     env.put("PORTCULLIS_SHUTDOWN_TIMEOUT", shutdownTimeout);
     // What the kubelet injects for Services named portcullis / portcullis-admin when service
@@ -223,30 +250,13 @@ class ShutdownIT {
   @Test
   void aSecondProcessOnTheSameDataDirIsRefused() throws Exception {
     launch("1s", "10s"); // replayed the journal, holds the data dir
-    Path jar = Path.of("target", "portcullis.jar");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-jar", jar.toString());
-    Map<String, String> env = pb.environment();
-    env.put("PORTCULLIS_PORT", "0");
-    env.put("PORTCULLIS_ADMIN_PORT", "0");
-    env.put("PORTCULLIS_UPSTREAM", upstream.url());
-    env.put("PORTCULLIS_ISSUERS", TestKeys.ISSUER);
-    env.put("PORTCULLIS_AUDIENCES", TestKeys.AUDIENCE);
+    Map<String, String> env = new HashMap<>();
+    baseEnv(env);
     env.put("JWT_PUBLIC_KEYS_PEM", new JsonObject().put(keys.kid, keys.pem()).encode());
-    env.put("PORTCULLIS_DATA_DIR", data.toString());
     env.put("PORTCULLIS_STARTUP_TIMEOUT", "20s");
-    Path err = Files.createTempFile("portcullis-second", ".txt");
-    pb.redirectError(err.toFile());
-    pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
-    Process second = pb.start();
-    try {
-      assertThat(second.waitFor(60, TimeUnit.SECONDS)).as("the second process exits").isTrue();
-      assertThat(second.exitValue()).isEqualTo(1);
-      assertThat(Files.readString(err)).contains("is used by another Portcullis process");
-    } finally {
-      second.destroyForcibly();
-      Files.deleteIfExists(err);
-    }
+    Map.Entry<Integer, String> second = runToExit(env);
+    assertThat(second.getKey()).isEqualTo(1);
+    assertThat(second.getValue()).contains("is used by another Portcullis process");
     assertThat(get(adminPort, "/readyz").statusCode())
         .as("the first one is unharmed")
         .isEqualTo(200);
@@ -254,27 +264,14 @@ class ShutdownIT {
 
   @Test
   void aStartupFailureIsOneLineNamingThePartAndExitsNonZero() throws Exception {
-    Path jar = Path.of("target", "portcullis.jar");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-jar", jar.toString());
     Map<String, String> env = new HashMap<>();
-    env.put("PORTCULLIS_PORT", "0");
-    env.put("PORTCULLIS_ADMIN_PORT", "0");
-    env.put("PORTCULLIS_UPSTREAM", upstream.url());
-    env.put("PORTCULLIS_ISSUERS", TestKeys.ISSUER);
-    env.put("PORTCULLIS_AUDIENCES", TestKeys.AUDIENCE);
-    env.put("PORTCULLIS_DATA_DIR", data.toString());
+    baseEnv(env);
     // A JWKS source that refuses connections: no usable key ever.
     env.put("PORTCULLIS_JWKS_URLS", "http://127.0.0.1:" + io.portcullis.testkit.Ports.free());
     env.put("PORTCULLIS_STARTUP_TIMEOUT", "3s");
-    pb.environment().putAll(env);
-    Path err = Files.createTempFile(data, "stderr", ".txt");
-    pb.redirectError(err.toFile());
-    pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
-    Process p = pb.start();
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).isEqualTo(1);
-    List<String> lines = Files.readAllLines(err);
+    Map.Entry<Integer, String> run = runToExit(env);
+    assertThat(run.getKey()).isEqualTo(1);
+    List<String> lines = run.getValue().lines().toList();
     assertThat(lines).hasSize(1);
     assertThat(lines.get(0)).startsWith("portcullis: startup failed: keys: no usable signing key");
   }
