@@ -4,7 +4,6 @@ import static io.portcullis.gateway.support.Http.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.portcullis.gateway.config.ConfigLoader;
 import io.portcullis.gateway.config.GatewayConfig;
 import io.portcullis.gateway.support.TestGateways;
 import io.portcullis.gateway.support.TestKeys;
@@ -18,7 +17,6 @@ import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
@@ -72,19 +70,7 @@ class ForwardingTest {
             upstream: http://127.0.0.1:%d
         """
             .formatted(upstream.url(), Ports.free());
-    GatewayConfig config =
-        ConfigLoader.parse(
-            yaml,
-            Map.of(
-                "PORTCULLIS_ISSUERS",
-                TestKeys.ISSUER,
-                "PORTCULLIS_AUDIENCES",
-                TestKeys.AUDIENCE,
-                "JWT_PUBLIC_KEYS_PEM",
-                new JsonObject().put(keys.kid, keys.pem()).encode(),
-                "PORTCULLIS_DATA_DIR",
-                TestGateways.tempDir().toString()),
-            false);
+    GatewayConfig config = TestGateways.config(yaml, keys, Map.of());
     // The gateway owns its Vert.x here, built as in production (Gateway.vertxOptions): on Linux
     // every framing case below runs on the epoll transport the jar ships. GatewayProxyTest runs
     // its gateway on the test's java.nio Vert.x, so both transports carry real traffic in tests.

@@ -3,7 +3,6 @@ package io.portcullis.gateway;
 import static io.portcullis.gateway.support.Http.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.portcullis.gateway.config.ConfigLoader;
 import io.portcullis.gateway.config.GatewayConfig;
 import io.portcullis.gateway.http.ErrorCode;
 import io.portcullis.gateway.support.AccessLogCapture;
@@ -79,20 +78,7 @@ class GatewayProxyTest {
         """
             .formatted(upstream.url(), down);
     GatewayConfig config =
-        ConfigLoader.parse(
-            yaml,
-            Map.of(
-                "PORTCULLIS_ISSUERS",
-                TestKeys.ISSUER,
-                "PORTCULLIS_AUDIENCES",
-                TestKeys.AUDIENCE,
-                "JWT_PUBLIC_KEYS_PEM",
-                new JsonObject().put(keys.kid, keys.pem()).encode(),
-                "PORTCULLIS_MAX_BODY_SIZE",
-                "16MiB",
-                "PORTCULLIS_DATA_DIR",
-                TestGateways.tempDir().toString()),
-            false);
+        TestGateways.config(yaml, keys, Map.of("PORTCULLIS_MAX_BODY_SIZE", "16MiB"));
     gateway =
         await(
             Gateway.builder(config)
