@@ -446,7 +446,11 @@ public final class AdminApi {
   // ---- revocations ----------------------------------------------------------------------------
 
   private void revoke(RoutingContext ctx) {
-    JsonObject body = body(ctx, Set.of("jti", "exp", "sub", "org", "reason"), true);
+    JsonObject body = body(ctx, Set.of("jti", "exp", "sub", "org", "all", "reason"), true);
+    if (body.containsKey("all")) {
+      revokeAll(ctx, body);
+      return;
+    }
     Instant now = clock.instant();
     if (body.containsKey("jti")) {
       ctx.put(ACTION_KEY, "token.revoked");
@@ -503,7 +507,29 @@ public final class AdminApi {
           201);
       return;
     }
-    throw bad("jti", "give {jti, exp}, {sub, org} or {org}, each with an optional reason");
+    throw bad(
+        "jti", "give {jti, exp}, {sub, org}, {org} or {all: true}, each with an optional reason");
+  }
+
+  /**
+   * {@code {"all": true, "reason"}}: every session of every tenant issued at or before now, for a
+   * compromise whose blast radius is unknown. New sign-ins work. Reason required.
+   */
+  private void revokeAll(RoutingContext ctx, JsonObject body) {
+    if (!Boolean.TRUE.equals(body.getValue("all"))) {
+      throw bad("all", "must be true to revoke every session of every tenant");
+    }
+    for (String other : List.of("jti", "exp", "sub", "org")) {
+      if (body.containsKey(other)) {
+        throw bad(other, "not allowed with all: it already covers every tenant and user");
+      }
+    }
+    String reason = reason(body, true, "to revoke every session of every tenant");
+    mutate(
+        ctx,
+        StateEntry.allTenants(clock.instant(), reason),
+        event(ctx, "sessions.revoked", "all", null, reason),
+        201);
   }
 
   private void listRevocations(RoutingContext ctx) {
@@ -565,7 +591,9 @@ public final class AdminApi {
     Snapshot snapshot = state.snapshot();
     Set<String> orgs = new TreeSet<>();
     orgs.addAll(snapshot.entries(Kind.SUSPENSION).keySet());
-    orgs.addAll(snapshot.entries(Kind.TENANT).keySet());
+    snapshot.entries(Kind.TENANT).keySet().stream()
+        .filter(k -> !k.equals(StateEntry.ALL_TENANTS))
+        .forEach(orgs::add);
     snapshot.entries(Kind.OVERRIDE).values().stream()
         .filter(StateEntry::active)
         .map(e -> orgOf(e.key()))
@@ -1202,7 +1230,12 @@ public final class AdminApi {
     switch (e.kind()) {
       case JTI -> json.put("jti", e.key()).put("exp", e.expiresAt().getEpochSecond());
       case SUBJECT -> json.put("sub", e.sub()).put("revoked_before", str(e.cutoff()));
-      case TENANT -> json.put("revoked_before", str(e.cutoff()));
+      case TENANT -> {
+        json.put("revoked_before", str(e.cutoff()));
+        if (StateEntry.ALL_TENANTS.equals(e.key())) {
+          json.put("all", true);
+        }
+      }
       case KID -> json.put("kid", e.key()).put("revoked", e.active());
       case SUSPENSION -> json.put("suspended", e.active());
       case OVERRIDE -> json.put("subject", e.key()).put("limit", e.limit());

@@ -139,11 +139,6 @@ public final class ProxyVerticle extends VerticleBase {
         });
   }
 
-  /**
-   * Cancels the header-read deadline once a connection delivered a complete request head. Later
-   * requests on a kept-alive connection are bounded by the idle timeout. Event-loop confined: each
-   * instance only sees its own connections.
-   */
   /** Requests the router cannot take (no Host, a broken percent-escape) are 400 before it. */
   private static Handler<HttpServerRequest> routable(Router router, InvalidRequests invalid) {
     return request -> {
@@ -156,6 +151,11 @@ public final class ProxyVerticle extends VerticleBase {
     };
   }
 
+  /**
+   * Cancels the header-read deadline once a connection delivered a complete request head. Later
+   * requests on a kept-alive connection are bounded by the idle timeout. Event-loop confined: each
+   * instance only sees its own connections.
+   */
   private Handler<HttpServerRequest> firstRequestArrived(Handler<HttpServerRequest> next) {
     return request -> {
       Long timer = awaitingHeaders.remove(request.connection());

@@ -80,6 +80,9 @@ public final class Snapshot implements RevocationCheck {
     if (token.jti() != null && s.of(Kind.JTI).containsKey(token.jti())) {
       return ErrorCode.TOKEN_REVOKED;
     }
+    if (revokedBy(s.of(Kind.TENANT).get(StateEntry.ALL_TENANTS), token.issuedAt())) {
+      return ErrorCode.TOKEN_REVOKED; // every session of every tenant
+    }
     if (org != null) {
       StateEntry suspension = s.of(Kind.SUSPENSION).get(org);
       if (suspension != null && suspension.active()) {

@@ -75,6 +75,18 @@ public record StateEntry(
         Kind.SUBJECT, subjectKey(org, sub), org, sub, null, cutoff, null, true, reason, 0, null);
   }
 
+  /**
+   * The key of the every-tenant cut-off ({@code POST /admin/v1/revocations {"all": true}}): a
+   * TENANT entry no org id can collide with, as {@code *} is outside {@code [A-Za-z0-9._:-]}.
+   */
+  public static final String ALL_TENANTS = "*";
+
+  /** Every session of every tenant issued at or before {@code cutoff}. */
+  public static StateEntry allTenants(Instant cutoff, String reason) {
+    return new StateEntry(
+        Kind.TENANT, ALL_TENANTS, null, null, null, cutoff, null, true, reason, 0, null);
+  }
+
   public static StateEntry tenant(String org, Instant cutoff, String reason) {
     return new StateEntry(Kind.TENANT, org, org, null, null, cutoff, null, true, reason, 0, null);
   }

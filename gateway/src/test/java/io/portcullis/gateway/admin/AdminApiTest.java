@@ -252,6 +252,41 @@ class AdminApiTest {
     assertBad(post("/tenants/acme/suspend", "{\"reason\":"), "body");
   }
 
+  /**
+   * A compromise with unknown blast radius: every session of every tenant issued at or before now
+   * is refused; new sign-ins pass; reason required; the sentinel never shows up as a tenant.
+   */
+  @Test
+  void everySessionOfEveryTenantCanBeRevokedAtOnce() {
+    assertBad(post("/revocations", new JsonObject().put("all", true)), "reason");
+    assertBad(post("/revocations", new JsonObject().put("all", false).put("reason", "x")), "all");
+    assertBad(
+        post(
+            "/revocations",
+            new JsonObject().put("all", true).put("org", "acme").put("reason", "x")),
+        "org");
+    HttpResponse<Buffer> r =
+        post("/revocations", new JsonObject().put("all", true).put("reason", "INC-200 idp breach"));
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201);
+    assertThat(r.bodyAsJsonObject().getBoolean("all")).isTrue();
+    var snapshot = admin.state.snapshot();
+    assertThat(snapshot.check(token("acme", "a", "k1", "j1", NOW.minusSeconds(1)), "acme"))
+        .isEqualTo(ErrorCode.TOKEN_REVOKED);
+    assertThat(snapshot.check(token("globex", "b", "k2", "j2", NOW), "globex"))
+        .isEqualTo(ErrorCode.TOKEN_REVOKED);
+    assertThat(snapshot.check(token("globex", "b", "k2", "j3", NOW.plusSeconds(1)), "globex"))
+        .as("a sign-in after the cut-off")
+        .isNull();
+    assertThat(get("/tenants").bodyAsJsonObject().getJsonArray("tenants").stream())
+        .map(t -> ((JsonObject) t).getString("org"))
+        .containsExactly("envtenant"); // the configured override's tenant; no "*"
+    assertThat(audit())
+        .filteredOn(e -> e.outcome().equals("success"))
+        .extracting(AuditEvent::action, AuditEvent::target, AuditEvent::reason)
+        .contains(
+            org.assertj.core.groups.Tuple.tuple("sessions.revoked", "all", "INC-200 idp breach"));
+  }
+
   @Test
   void badRevocationBodiesAre400sNamingTheField() {
     long future = NOW.plusSeconds(600).getEpochSecond();

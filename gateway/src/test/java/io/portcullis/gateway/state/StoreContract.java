@@ -96,9 +96,10 @@ abstract class StoreContract {
     apply(StateEntry.override("ip:10.0.0.7", "5/s burst 5", null), "ratelimit.override_set");
     apply(StateEntry.route("/orgs/{org}/", true, "INC-9"), "route.disabled");
     apply(StateEntry.kid("k8", false, "revoked by mistake"), "key.restored");
+    apply(StateEntry.allTenants(T0, "idp breach"), "sessions.revoked");
 
     List<StateEntry> all = Await.result(store.changesSince(0));
-    assertThat(all).hasSize(8);
+    assertThat(all).hasSize(9);
     StateEntry jti = all.get(0);
     assertThat(jti.kind()).isEqualTo(Kind.JTI);
     assertThat(jti.expiresAt()).isEqualTo(exp);
@@ -123,6 +124,11 @@ abstract class StoreContract {
     assertThat(restored.kind()).isEqualTo(Kind.KID);
     assertThat(restored.active()).isFalse();
     assertThat(restored.reason()).isEqualTo("revoked by mistake");
+    StateEntry everyone = all.get(8);
+    assertThat(everyone.kind()).isEqualTo(Kind.TENANT);
+    assertThat(everyone.key()).isEqualTo(StateEntry.ALL_TENANTS);
+    assertThat(everyone.org()).isNull();
+    assertThat(everyone.cutoff()).isEqualTo(T0);
   }
 
   @Test
