@@ -28,6 +28,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -130,6 +131,10 @@ public final class AdminApi {
   private final Clock clock;
   private final AuthFailureLimiter limiter;
   private final ConfiguredLimits configuredLimits;
+
+  /** Every endpoint {@link #router} registers, for the 405 answer to a known path. */
+  private final List<Endpoint> endpoints = new ArrayList<>();
+
   private final List<RouteConfig> routes;
   private final Counter suppressed;
 
@@ -212,30 +217,50 @@ public final class AdminApi {
     Router r = Router.router(vertx);
     r.route().handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
     r.route().handler(this::authenticate);
-    r.get("/keys").handler(call("keys.listed", this::listKeys));
-    r.post("/keys/refresh").handler(call("keys.refreshed", this::refreshKeys));
-    r.post("/keys/:kid/revoke").handler(call("key.revoked", this::revokeKid));
-    r.post("/keys/:kid/restore").handler(call("key.restored", this::restoreKid));
-    r.post("/revocations").handler(call("sessions.revoked", this::revoke));
-    r.get("/revocations").handler(call("revocations.listed", this::listRevocations));
-    r.post("/tenants/:org/suspend").handler(call("tenant.suspended", ctx -> suspend(ctx, true)));
-    r.post("/tenants/:org/resume").handler(call("tenant.resumed", ctx -> suspend(ctx, false)));
-    r.get("/tenants").handler(call("tenants.listed", this::listTenants));
-    r.get("/tenants/:org").handler(call("tenant.viewed", this::viewTenant));
-    r.get("/routes").handler(call("routes.listed", this::listRoutes));
-    r.post("/routes/disable").handler(call("route.disabled", ctx -> switchRoute(ctx, true)));
-    r.post("/routes/enable").handler(call("route.enabled", ctx -> switchRoute(ctx, false)));
-    r.get("/rate-limits").handler(call("ratelimit.override_viewed", this::listOverrides));
-    r.get("/rate-limits/:subject").handler(call("ratelimit.override_viewed", this::getOverride));
-    r.put("/rate-limits/:subject").handler(call("ratelimit.override_set", this::setOverride));
-    r.delete("/rate-limits/:subject")
-        .handler(call("ratelimit.override_removed", this::removeOverride));
-    r.get("/audit").handler(call("audit.exported", this::exportAudit));
+    on(r, HttpMethod.GET, "/keys", "keys.listed", this::listKeys);
+    on(r, HttpMethod.POST, "/keys/refresh", "keys.refreshed", this::refreshKeys);
+    on(r, HttpMethod.POST, "/keys/:kid/revoke", "key.revoked", this::revokeKid);
+    on(r, HttpMethod.POST, "/keys/:kid/restore", "key.restored", this::restoreKid);
+    on(r, HttpMethod.POST, "/revocations", "sessions.revoked", this::revoke);
+    on(r, HttpMethod.GET, "/revocations", "revocations.listed", this::listRevocations);
+    on(r, HttpMethod.POST, "/tenants/:org/suspend", "tenant.suspended", ctx -> suspend(ctx, true));
+    on(r, HttpMethod.POST, "/tenants/:org/resume", "tenant.resumed", ctx -> suspend(ctx, false));
+    on(r, HttpMethod.GET, "/tenants", "tenants.listed", this::listTenants);
+    on(r, HttpMethod.GET, "/tenants/:org", "tenant.viewed", this::viewTenant);
+    on(r, HttpMethod.GET, "/routes", "routes.listed", this::listRoutes);
+    on(r, HttpMethod.POST, "/routes/disable", "route.disabled", ctx -> switchRoute(ctx, true));
+    on(r, HttpMethod.POST, "/routes/enable", "route.enabled", ctx -> switchRoute(ctx, false));
+    on(r, HttpMethod.GET, "/rate-limits", "ratelimit.override_viewed", this::listOverrides);
+    on(r, HttpMethod.GET, "/rate-limits/:subject", "ratelimit.override_viewed", this::getOverride);
+    on(r, HttpMethod.PUT, "/rate-limits/:subject", "ratelimit.override_set", this::setOverride);
+    on(
+        r,
+        HttpMethod.DELETE,
+        "/rate-limits/:subject",
+        "ratelimit.override_removed",
+        this::removeOverride);
+    on(r, HttpMethod.GET, "/audit", "audit.exported", this::exportAudit);
     r.route()
         .handler(
             call(
                 "admin.unknown_route",
                 ctx -> {
+                  // a known path with another method: 405 and what it takes, as HTTP says
+                  String path = ctx.normalizedPath().substring(ctx.mountPoint().length() - 1);
+                  List<String> allowed =
+                      endpoints.stream()
+                          .filter(e -> e.path().matcher(path).matches())
+                          .map(e -> e.method().name())
+                          .distinct()
+                          .toList();
+                  if (!allowed.isEmpty()) {
+                    ctx.response().putHeader("Allow", String.join(", ", allowed));
+                    throw GatewayFailure.of(
+                        ErrorCode.METHOD_NOT_ALLOWED,
+                        ctx.request().method().name()
+                            + " is not allowed here; allowed: "
+                            + String.join(", ", allowed));
+                  }
                   throw GatewayFailure.of(ErrorCode.NOT_FOUND, "no admin endpoint here");
                 }));
     r.route().failureHandler(this::failure);
@@ -976,6 +1001,15 @@ public final class AdminApi {
       return ACTIONS.stream().anyMatch(a -> a.startsWith(prefix));
     }
     return ACTIONS.contains(filter);
+  }
+
+  /** One endpoint: a method and its path template as a pattern, for the 405 answer. */
+  private record Endpoint(HttpMethod method, Pattern path) {}
+
+  private void on(
+      Router r, HttpMethod method, String path, String action, Handler<RoutingContext> handler) {
+    r.route(method, path).handler(call(action, handler));
+    endpoints.add(new Endpoint(method, Pattern.compile(path.replaceAll(":[a-z]+", "[^/]+"))));
   }
 
   private Handler<RoutingContext> call(String action, Handler<RoutingContext> handler) {

@@ -666,6 +666,12 @@ class AdminApiTest {
     assertThat(again.statusCode()).isEqualTo(404);
     assertThat(again.bodyAsJsonObject().getString("error")).isEqualTo("not_found");
     assertThat(get("/nowhere").statusCode()).isEqualTo(404);
+    // a known path with another method: 405 naming what it takes
+    HttpResponse<Buffer> wrong = call(HttpMethod.POST, "/rate-limits/org:acme", SECRET, null);
+    assertThat(wrong.statusCode()).isEqualTo(405);
+    assertThat(wrong.getHeader("Allow")).isEqualTo("GET, PUT, DELETE");
+    assertThat(wrong.bodyAsJsonObject().getString("error")).isEqualTo("method_not_allowed");
+    assertThat(call(HttpMethod.DELETE, "/keys", SECRET, null).getHeader("Allow")).isEqualTo("GET");
   }
 
   // ---- audit ----------------------------------------------------------------------------------
