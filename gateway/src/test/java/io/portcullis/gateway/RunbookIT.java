@@ -567,6 +567,20 @@ class RunbookIT {
                   });
         });
     s.put(
+        "Admin secret leaked or an admin leaves #1",
+        b -> {
+          Run r = run(b, healthy, Map.of("name", "oncall")).statusesAre(200, 200);
+          JsonObject admins = r.json(0);
+          assertThat(admins.getJsonArray("admins").getJsonObject(0).getString("name"))
+              .isEqualTo("oncall");
+          assertThat(admins.getJsonArray("admins").getJsonObject(0).getString("last_call_here"))
+              .isNotNull();
+          assertThat(r.body(0)).doesNotContain(ADMIN_SECRET);
+          assertThat(events(r.body(1)))
+              .isNotEmpty()
+              .allSatisfy(e -> assertThat(e.getString("actor")).isEqualTo("oncall"));
+        });
+    s.put(
         "Proxy down or not ready #1",
         b -> {
           // The pod whose JWT_KEY_ID_CURRENT is missing: live but not ready.

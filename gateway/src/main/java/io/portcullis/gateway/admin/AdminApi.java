@@ -85,6 +85,7 @@ public final class AdminApi {
       Set.of(
           "admin.auth_failed",
           "admin.unknown_route",
+          "admins.listed",
           "audit.exported",
           "key.restored",
           "key.revoked",
@@ -131,6 +132,9 @@ public final class AdminApi {
   private final Clock clock;
   private final AuthFailureLimiter limiter;
   private final ConfiguredLimits configuredLimits;
+
+  /** Each admin name's last authenticated call on this instance (access reviews). */
+  private final Map<String, Instant> lastCall = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** Every endpoint {@link #router} registers, for the 405 answer to a known path. */
   private final List<Endpoint> endpoints = new ArrayList<>();
@@ -240,6 +244,7 @@ public final class AdminApi {
         "ratelimit.override_removed",
         this::removeOverride);
     on(r, HttpMethod.GET, "/audit", "audit.exported", this::exportAudit);
+    on(r, HttpMethod.GET, "/admins", "admins.listed", this::listAdmins);
     r.route()
         .handler(
             call(
@@ -304,6 +309,7 @@ public final class AdminApi {
       return;
     }
     ctx.put(ACTOR, actor);
+    lastCall.put(actor, clock.instant());
     ctx.next();
   }
 
@@ -739,6 +745,31 @@ public final class AdminApi {
         StateEntry.route(path, disable, reason),
         event(ctx, disable ? "route.disabled" : "route.enabled", "route:" + path, null, reason),
         200);
+  }
+
+  // ---- admins ---------------------------------------------------------------------------------
+
+  /**
+   * The names of {@code PORTCULLIS_ADMIN_TOKENS} (never a secret), each with its last authenticated
+   * call on this instance, for access reviews and "who still has access" after an admin's
+   * compromise. Access is removed by dropping the entry from the Secret and rolling out; {@code GET
+   * /audit?actor=<name>} shows what that name did.
+   */
+  private void listAdmins(RoutingContext ctx) {
+    JsonArray admins = new JsonArray();
+    tokens.tokens().stream()
+        .map(AdminTokens.Named::name)
+        .sorted()
+        .forEach(
+            name ->
+                admins.add(
+                    new JsonObject()
+                        .put("name", name)
+                        .put("last_call_here", str(lastCall.get(name)))));
+    read(
+        ctx,
+        event(ctx, "admins.listed", "admins", null, null),
+        new JsonObject().put("admins", admins).put("source", "PORTCULLIS_ADMIN_TOKENS"));
   }
 
   // ---- rate-limit overrides -------------------------------------------------------------------

@@ -94,7 +94,8 @@ public record AuditEvent(
           "tenant.viewed",
           "routes.listed",
           "ratelimit.override_viewed",
-          "audit.exported");
+          "audit.exported",
+          "admins.listed");
 
   /** Whether this event is a read ({@link #READ_ACTIONS}). */
   public boolean read() {

@@ -237,6 +237,23 @@ class AdminApiTest {
     assertThat(e.outcome()).isEqualTo("success");
   }
 
+  /** Access reviews: the admin names (never a secret) and when each last called here. */
+  @Test
+  void theAdminNamesAreListedWithoutSecrets() {
+    HttpResponse<Buffer> r = get("/admins");
+    assertThat(r.statusCode()).isEqualTo(200);
+    JsonObject body = r.bodyAsJsonObject();
+    assertThat(body.getJsonArray("admins")).hasSize(2);
+    JsonObject ops = body.getJsonArray("admins").getJsonObject(0);
+    assertThat(ops.getString("name")).isEqualTo("ops");
+    assertThat(ops.getString("last_call_here")).isEqualTo(NOW.toString());
+    JsonObject sre = body.getJsonArray("admins").getJsonObject(1);
+    assertThat(sre.getString("name")).isEqualTo("sre");
+    assertThat(sre.getString("last_call_here")).isNull(); // never called here
+    assertThat(r.bodyAsString()).doesNotContain(SECRET).doesNotContain(OTHER_SECRET);
+    assertThat(audit()).extracting(AuditEvent::action).contains("admins.listed");
+  }
+
   /** A field given twice would act on the last value, not the one the operator read: 400. */
   @Test
   void aFieldGivenTwiceIsRefusedAndChangesNothing() {
