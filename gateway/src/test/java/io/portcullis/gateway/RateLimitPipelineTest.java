@@ -126,6 +126,23 @@ class RateLimitPipelineTest {
     assertThat(get("/a", keys.token("vip")).statusCode()).isEqualTo(429);
   }
 
+  /** A re-login stampede: on-call raises the default for every tenant without a rollout. */
+  @Test
+  void theDefaultCanBeRaisedAtRuntime() {
+    gateway
+        .rateLimitPolicies()
+        .setOverride("default", io.portcullis.ratelimit.RateLimitPolicy.parse("5/min"));
+    for (int i = 0; i < 5; i++) {
+      HttpResponse<Buffer> ok = get("/a", keys.token("stampede"));
+      assertThat(ok.statusCode()).isEqualTo(200);
+      assertThat(ok.getHeader("RateLimit-Policy")).isEqualTo("\"default\";q=5;w=60");
+    }
+    assertThat(get("/a", keys.token("stampede")).statusCode()).isEqualTo(429);
+    gateway.rateLimitPolicies().removeOverride("default");
+    assertThat(get("/a", keys.token("calm")).getHeader("RateLimit-Policy"))
+        .isEqualTo("\"default\";q=2;w=60");
+  }
+
   @Test
   void theLimitIsKeyedOnVerifiedClaimsNeverOnClientHeaders() {
     assertThat(get("/a", keys.token("acme")).statusCode()).isEqualTo(200);

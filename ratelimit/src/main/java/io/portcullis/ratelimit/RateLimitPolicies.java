@@ -81,6 +81,13 @@ public final class RateLimitPolicies {
   private static final String SUBJECT_SYNTAX =
       "expected org:<id>, client:<id>, sub:<id> or ip:<address>";
 
+  /**
+   * The override subject that replaces the default policy itself at runtime (a re-login stampede:
+   * raise every tenant's limit at once, without a rollout). Deleting it brings {@code
+   * PORTCULLIS_RATE_LIMIT} back.
+   */
+  public static final String DEFAULT_SUBJECT = "default";
+
   private final RateLimitPolicy defaultPolicy;
   private final Map<String, RateLimitPolicy> routePolicies;
   private final Set<String> routesOff;
@@ -156,6 +163,12 @@ public final class RateLimitPolicies {
     }
     Map<String, RateLimitPolicy> result = new LinkedHashMap<>();
     for (Map.Entry<String, Object> e : object) {
+      if (DEFAULT_SUBJECT.equals(e.getKey())) {
+        throw new IllegalArgumentException(
+            OVERRIDES_ENV
+                + ": 'default' is PORTCULLIS_RATE_LIMIT's job; the admin API's 'default'"
+                + " subject replaces it at runtime");
+      }
       String subject;
       try {
         subject = normalizeSubject(e.getKey());
@@ -185,6 +198,9 @@ public final class RateLimitPolicies {
   public static String normalizeSubject(String subject) {
     if (subject == null) {
       throw new IllegalArgumentException("missing rate-limit subject; " + SUBJECT_SYNTAX);
+    }
+    if (subject.equals(DEFAULT_SUBJECT)) {
+      return subject;
     }
     int colon = subject.indexOf(':');
     String kind = colon < 0 ? "" : subject.substring(0, colon);
@@ -224,9 +240,13 @@ public final class RateLimitPolicies {
     }
   }
 
-  /** The per-tenant default, or {@code null} when the default is off. */
+  /**
+   * The per-tenant default in force: a runtime {@code default} override, else {@code
+   * PORTCULLIS_RATE_LIMIT}; {@code null} when the default is off.
+   */
   public RateLimitPolicy defaultPolicy() {
-    return defaultPolicy;
+    RateLimitPolicy runtime = overrides.get().defaultPolicy;
+    return runtime != null ? runtime : defaultPolicy;
   }
 
   /** Whether {@code route}'s own setting is off ({@code rate_limit: off}). */
@@ -290,7 +310,10 @@ public final class RateLimitPolicies {
     Overrides o = overrides.get();
     RateLimitPolicy routePolicy = routePolicies.get(s.route());
     // what applies when neither an override nor the route's own policy does; null means off
-    RateLimitPolicy fallback = routesOff.contains(s.route()) ? null : defaultPolicy;
+    RateLimitPolicy fallback =
+        routesOff.contains(s.route())
+            ? null
+            : o.defaultPolicy != null ? o.defaultPolicy : defaultPolicy;
     if (s.publicRoute()) {
       String ip = BucketKeys.canonicalIp(s.ip());
       RateLimitPolicy p = o.ip.get(ip);
@@ -358,7 +381,8 @@ public final class RateLimitPolicies {
       Map<String, RateLimitPolicy> org,
       Map<String, RateLimitPolicy> client,
       Map<String, RateLimitPolicy> sub,
-      Map<String, RateLimitPolicy> ip) {
+      Map<String, RateLimitPolicy> ip,
+      RateLimitPolicy defaultPolicy) {
 
     /** Validates and normalizes every key of {@code source}. */
     static Overrides of(Map<String, RateLimitPolicy> source) {
@@ -387,8 +411,13 @@ public final class RateLimitPolicies {
       Map<String, RateLimitPolicy> client = new HashMap<>();
       Map<String, RateLimitPolicy> sub = new HashMap<>();
       Map<String, RateLimitPolicy> ip = new HashMap<>();
+      RateLimitPolicy[] runtimeDefault = {null};
       all.forEach(
           (key, policy) -> {
+            if (key.equals(DEFAULT_SUBJECT)) {
+              runtimeDefault[0] = policy;
+              return;
+            }
             int colon = key.indexOf(':');
             String id = key.substring(colon + 1);
             switch (key.substring(0, colon)) {
@@ -399,7 +428,12 @@ public final class RateLimitPolicies {
             }
           });
       return new Overrides(
-          Map.copyOf(all), Map.copyOf(org), Map.copyOf(client), Map.copyOf(sub), Map.copyOf(ip));
+          Map.copyOf(all),
+          Map.copyOf(org),
+          Map.copyOf(client),
+          Map.copyOf(sub),
+          Map.copyOf(ip),
+          runtimeDefault[0]);
     }
   }
 }

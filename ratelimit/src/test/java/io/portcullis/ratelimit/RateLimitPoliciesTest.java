@@ -46,6 +46,8 @@ class RateLimitPoliciesTest {
         .hasMessageStartingWith("RL_OVERRIDES_JSON: not a JSON object");
     assertThatThrownBy(() -> RateLimitPolicies.parseOverridesJson("{\"sub:\": \"1/s\"}"))
         .hasMessageContaining("'sub:'");
+    assertThatThrownBy(() -> RateLimitPolicies.parseOverridesJson("{\"default\": \"1/s\"}"))
+        .hasMessageStartingWith("RL_OVERRIDES_JSON: 'default' is PORTCULLIS_RATE_LIMIT's job");
   }
 
   @Test
@@ -85,6 +87,43 @@ class RateLimitPoliciesTest {
         .isEqualTo(new ResolvedLimit("org:acme", DEFAULT, "default"));
     p.removeOverride("ip:10.0.0.7");
     assertThat(p.sourceClamp("10.0.0.7")).isEmpty();
+  }
+
+  /**
+   * The "default" override replaces the default itself at runtime, wherever the default applies
+   * (tenants without an override, public routes per IP, a default that was off); route policies,
+   * routes switched off and subject overrides are untouched; removing it brings the configured
+   * default back.
+   */
+  @Test
+  void theDefaultItselfCanBeReplacedAtRuntime() {
+    RateLimitPolicies p =
+        RateLimitPolicies.create(
+            DEFAULT,
+            Map.of("/reports/", parse("20/s")),
+            Set.of("/off/"),
+            Map.of("org:vip", parse("1000/s")));
+    p.setOverride("default", parse("500/s"));
+    assertThat(p.defaultPolicy()).isEqualTo(parse("500/s"));
+    assertThat(p.resolve(RateLimitSubject.authenticated("/", "acme", null, null, null)))
+        .isEqualTo(new ResolvedLimit("org:acme", parse("500/s"), "default"));
+    assertThat(p.resolve(RateLimitSubject.publicRoute("/", "10.0.0.8")).policy())
+        .isEqualTo(parse("500/s"));
+    assertThat(p.resolve(RateLimitSubject.authenticated("/reports/", "acme", null, null, null)))
+        .extracting(ResolvedLimit::policy)
+        .isEqualTo(parse("20/s"));
+    assertThat(p.resolve(RateLimitSubject.authenticated("/", "vip", null, null, null)).policy())
+        .isEqualTo(parse("1000/s"));
+    assertThat(p.find(RateLimitSubject.authenticated("/off/", "acme", null, null, null))).isEmpty();
+    p.removeOverride("default");
+    assertThat(p.defaultPolicy()).isEqualTo(DEFAULT);
+
+    RateLimitPolicies off = RateLimitPolicies.create(null, Map.of(), Map.of());
+    assertThat(off.find(RateLimitSubject.authenticated("/", "acme", null, null, null))).isEmpty();
+    off.setOverride("default", parse("50/s"));
+    assertThat(off.find(RateLimitSubject.authenticated("/", "acme", null, null, null)))
+        .map(ResolvedLimit::policy)
+        .contains(parse("50/s"));
   }
 
   private static RateLimitPolicy parse(String s) {

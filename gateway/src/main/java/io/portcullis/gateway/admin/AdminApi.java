@@ -679,12 +679,21 @@ public final class AdminApi {
     StateEntry cutoff = snapshot.entries(Kind.TENANT).get(org);
     StateEntry override = snapshot.override("org:" + org);
     RateLimitPolicy configured = configuredLimits.overrides().get("org:" + org);
-    RateLimitPolicy fallback = configured != null ? configured : configuredLimits.defaultPolicy();
-    // admin override > RL_OVERRIDES_JSON > PORTCULLIS_RATE_LIMIT, the order the limiter applies
+    StateEntry runtimeDefault = snapshot.override(RateLimitPolicies.DEFAULT_SUBJECT);
+    RateLimitPolicy fallback =
+        configured != null
+            ? configured
+            : runtimeDefault != null
+                ? RateLimitPolicy.parse(runtimeDefault.limit())
+                : configuredLimits.defaultPolicy();
+    // admin override > RL_OVERRIDES_JSON > admin default > PORTCULLIS_RATE_LIMIT, the order the
+    // limiter applies
     String limitSource =
         override != null
             ? "override"
-            : configured != null ? "RL_OVERRIDES_JSON" : fallback == null ? null : "default";
+            : configured != null
+                ? "RL_OVERRIDES_JSON"
+                : runtimeDefault != null ? "default_override" : fallback == null ? null : "default";
     return new JsonObject()
         .put("org", org)
         .put("state", suspension != null && suspension.active() ? "suspended" : "active")
@@ -889,9 +898,12 @@ public final class AdminApi {
 
   private static String subject(RoutingContext ctx) {
     String subject = ctx.pathParam("subject");
+    if (RateLimitPolicies.DEFAULT_SUBJECT.equals(subject)) {
+      return subject; // the default policy itself, replaced at runtime
+    }
     var m = subject == null ? null : SUBJECT.matcher(subject);
     if (m == null || !m.matches()) {
-      throw bad("subject", "must be org:<id>, client:<id>, sub:<id> or ip:<address>");
+      throw bad("subject", "must be org:<id>, client:<id>, sub:<id>, ip:<address> or default");
     }
     String value = m.group(2);
     boolean ok =

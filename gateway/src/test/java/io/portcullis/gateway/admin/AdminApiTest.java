@@ -675,6 +675,24 @@ class AdminApiTest {
     assertThat(tenant.getString("rate_limit")).isEqualTo("6000/min burst 200");
     assertThat(tenant.getString("rate_limit_source")).isEqualTo("override");
 
+    // the default itself, at runtime: every tenant without an override of its own
+    assertThat(
+            call(
+                    HttpMethod.PUT,
+                    "/rate-limits/default",
+                    SECRET,
+                    new JsonObject().put("limit", "500/s"))
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(seen.get()).containsEntry("default", RateLimitPolicy.parse("500/s"));
+    JsonObject other = get("/tenants/globex").bodyAsJsonObject();
+    assertThat(other.getString("rate_limit")).isEqualTo("500/s");
+    assertThat(other.getString("rate_limit_source")).isEqualTo("default_override");
+    assertThat(call(HttpMethod.DELETE, "/rate-limits/default", SECRET, null).statusCode())
+        .isEqualTo(200);
+    assertThat(get("/tenants/globex").bodyAsJsonObject().getString("rate_limit_source"))
+        .isEqualTo("default");
+
     assertThat(call(HttpMethod.DELETE, "/rate-limits/org:acme", SECRET, null).statusCode())
         .isEqualTo(200);
     assertThat(seen.get()).isEmpty();
