@@ -304,7 +304,16 @@ public final class Gateway {
     state.onOverridesChanged(
         admin -> {
           Map<String, RateLimitPolicy> merged = new HashMap<>(configured);
-          admin.forEach((k, p) -> merged.put(RateLimitPolicies.normalizeSubject(k), p));
+          admin.forEach(
+              (k, p) -> {
+                // one unusable stored subject (written before the admin API validated them)
+                // must not stop every other override from applying
+                try {
+                  merged.put(RateLimitPolicies.normalizeSubject(k), p);
+                } catch (IllegalArgumentException e) {
+                  LOG.warn("ignoring stored rate-limit override {}: {}", k, e.getMessage());
+                }
+              });
           policies.replaceOverrides(merged);
         });
     return state.revocationCheck();

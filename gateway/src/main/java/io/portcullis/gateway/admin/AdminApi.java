@@ -219,6 +219,20 @@ public final class AdminApi {
 
   private Router router(Vertx vertx) {
     Router r = Router.router(vertx);
+    // curl -d declares form-urlencoded: vertx-web would decode such a body as a form and refuse
+    // it past the server's form attribute bound before the JSON is read. Bodies here are JSON
+    // whatever their declared type.
+    r.route()
+        .handler(
+            ctx -> {
+              String type = ctx.request().getHeader("Content-Type");
+              if (type != null
+                  && (type.startsWith("application/x-www-form-urlencoded")
+                      || type.startsWith("multipart/"))) {
+                ctx.request().headers().set("Content-Type", "application/json");
+              }
+              ctx.next();
+            });
     r.route().handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
     r.route().handler(this::authenticate);
     on(r, HttpMethod.GET, "/keys", "keys.listed", this::listKeys);
@@ -896,7 +910,21 @@ public final class AdminApi {
         200);
   }
 
+  /**
+   * The path's rate-limit subject, validated and in canonical form ({@code ip:::1} and {@code
+   * ip:0:0:0:0:0:0:0:1} are one subject) by the same rules as {@code RL_OVERRIDES_JSON}: a subject
+   * the limiter cannot take must never be stored.
+   */
   private static String subject(RoutingContext ctx) {
+    String subject = rawSubject(ctx);
+    try {
+      return RateLimitPolicies.normalizeSubject(subject);
+    } catch (IllegalArgumentException e) {
+      throw bad("subject", e.getMessage());
+    }
+  }
+
+  private static String rawSubject(RoutingContext ctx) {
     String subject = ctx.pathParam("subject");
     if (RateLimitPolicies.DEFAULT_SUBJECT.equals(subject)) {
       return subject; // the default policy itself, replaced at runtime
@@ -1273,6 +1301,12 @@ public final class AdminApi {
     }
     if (reason.length() > MAX_REASON) {
       throw bad("reason", "must be at most " + MAX_REASON + " characters");
+    }
+    if (reason
+        .chars()
+        .anyMatch(c -> c == 0 || (Character.isISOControl(c) && c != '\n' && c != '\t'))) {
+      // PostgreSQL text cannot hold NUL; the audit trail should not hold terminal escapes
+      throw bad("reason", "must not contain control characters");
     }
     String redacted = TOKEN_SHAPED.matcher(reason).replaceAll("[redacted token]");
     StringBuilder out = new StringBuilder();

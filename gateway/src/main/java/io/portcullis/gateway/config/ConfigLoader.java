@@ -437,6 +437,11 @@ public final class ConfigLoader {
         throw new ConfigException(
             key + "." + subject, "subject must start with org:, client:, sub: or ip:");
       }
+      try {
+        io.portcullis.ratelimit.RateLimitPolicies.normalizeSubject(subject); // ip: an address
+      } catch (IllegalArgumentException bad) {
+        throw new ConfigException(key + "." + subject, bad.getMessage());
+      }
       out.put(subject, Values.rateLimit(key + "." + subject, e.getValue()));
     }
     return out;

@@ -237,6 +237,46 @@ class AdminApiTest {
     assertThat(e.outcome()).isEqualTo("success");
   }
 
+  /**
+   * A subject the limiter cannot take is refused, never stored (it used to poison every later
+   * override); equal subjects in two spellings are one; a reason cannot carry NUL (PostgreSQL text
+   * cannot hold it); curl -d's form-encoded body of over 1 KiB is read as JSON like any other.
+   */
+  @Test
+  void overrideSubjectsAreValidatedAndCanonicalReasonsPlainBodiesAnyType() {
+    for (String bad : List.of("ip:abc", "ip:999.1.1.1", "ip:127.0.0.0%2F24")) {
+      assertBad(
+          call(
+              HttpMethod.PUT,
+              "/rate-limits/" + bad,
+              SECRET,
+              new JsonObject().put("limit", "5/min")),
+          "subject");
+    }
+    assertThat(admin.state.overrides()).isEmpty();
+    call(HttpMethod.PUT, "/rate-limits/ip:%3A%3A1", SECRET, new JsonObject().put("limit", "5/min"));
+    assertThat(admin.state.overrides()).containsOnlyKeys("ip:0:0:0:0:0:0:0:1");
+    assertThat(
+            call(HttpMethod.DELETE, "/rate-limits/ip:0:0:0:0:0:0:0:1", SECRET, null).statusCode())
+        .isEqualTo(200);
+    assertThat(admin.state.overrides()).isEmpty();
+
+    assertBad(
+        post("/tenants/acme/suspend", new JsonObject().put("reason", "INC \u0000 nul")), "reason");
+    assertBad(post("/keys/k1/revoke", new JsonObject().put("reason", "a\u001b[31mred")), "reason");
+
+    HttpResponse<Buffer> form =
+        Await.result(
+            client
+                .request(
+                    HttpMethod.POST, admin.port(), "127.0.0.1", "/admin/v1/tenants/acme/suspend")
+                .putHeader("Authorization", "Bearer " + SECRET)
+                .putHeader("Content-Type", "application/x-www-form-urlencoded")
+                .sendBuffer(
+                    Buffer.buffer(new JsonObject().put("reason", "é".repeat(600)).encode())));
+    assertThat(form.statusCode()).as(form.bodyAsString()).isEqualTo(200);
+  }
+
   /** Access reviews: the admin names (never a secret) and when each last called here. */
   @Test
   void theAdminNamesAreListedWithoutSecrets() {

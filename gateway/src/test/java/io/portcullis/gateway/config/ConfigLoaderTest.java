@@ -90,6 +90,10 @@ class ConfigLoaderTest {
             "bad_override_subject",
             "rate_limit_overrides.tenant:acme: subject must start with org:, client:, sub: or ip:"),
         Arguments.of(
+            "bad_override_ip",
+            "rate_limit_overrides.ip:10.0.0.0/24: bad rate-limit subject 'ip:10.0.0.0/24':"
+                + " '10.0.0.0/24' is not an IPv4 or IPv6 address literal"),
+        Arguments.of(
             "bad_override_value",
             "rate_limit_overrides.org:acme: bad rate limit 'fast'; expected <count>/<s|min|h> [burst"
                 + " <n>], e.g. 100/s or 6000/min burst 200"),
