@@ -553,7 +553,9 @@ public final class AdminApi {
       return;
     }
     throw bad(
-        "jti", "give {jti, exp}, {sub, org}, {org} or {all: true}, each with an optional reason");
+        "jti",
+        "give {jti, exp}, {sub, org}, {org, reason} or {all: true, reason} (reason optional for"
+            + " the first two)");
   }
 
   /**
@@ -588,8 +590,9 @@ public final class AdminApi {
     List<StateEntry> all = new ArrayList<>();
     for (Kind kind : List.of(Kind.KID, Kind.TENANT, Kind.SUBJECT, Kind.JTI)) {
       for (StateEntry e : snapshot.entries(kind).values()) {
+        boolean everyTenant = kind == Kind.TENANT && StateEntry.ALL_TENANTS.equals(e.key());
         if (e.active()
-            && (org == null || org.equals(e.org()))
+            && (org == null || org.equals(e.org()) || (everyTenant && sub == null))
             && (sub == null || sub.equals(e.sub()))) {
           all.add(e);
         }
@@ -688,9 +691,20 @@ public final class AdminApi {
   }
 
   /** A tenant's state and effective per-tenant limit, as both tenant views show it. */
+  /** The cut-off entry with the later cut-off, either may be {@code null}. */
+  private static StateEntry later(StateEntry a, StateEntry b) {
+    if (a == null || b == null) {
+      return a == null ? b : a;
+    }
+    return a.cutoff().isBefore(b.cutoff()) ? b : a;
+  }
+
   private JsonObject tenantSummary(Snapshot snapshot, String org) {
     StateEntry suspension = snapshot.entries(Kind.SUSPENSION).get(org);
-    StateEntry cutoff = snapshot.entries(Kind.TENANT).get(org);
+    StateEntry cutoff =
+        later(
+            snapshot.entries(Kind.TENANT).get(org),
+            snapshot.entries(Kind.TENANT).get(StateEntry.ALL_TENANTS)); // "all" covers this one too
     StateEntry override = snapshot.override("org:" + org);
     RateLimitPolicy configured = configuredLimits.overrides().get("org:" + org);
     StateEntry runtimeDefault = snapshot.override(RateLimitPolicies.DEFAULT_SUBJECT);
@@ -1352,8 +1366,9 @@ public final class AdminApi {
       case OVERRIDE -> json.put("subject", e.key()).put("limit", e.limit());
       case ROUTE -> json.put("path", e.key()).put("disabled", e.active());
     }
-    if (e.org() != null) {
-      json.put("org", e.org());
+    String org = e.org() != null ? e.org() : e.kind() == Kind.OVERRIDE ? orgOf(e.key()) : null;
+    if (org != null) {
+      json.put("org", org);
     }
     return json.put("reason", e.reason())
         .put("revision", e.revision())

@@ -17,6 +17,9 @@ public final class RequestShape {
     if (request.version() == HttpVersion.HTTP_1_1 && request.authority() == null) {
       return "the Host header is required";
     }
+    if (request.headers().getAll("Host").size() > 1) {
+      return "one Host header only"; // RFC 9112 §3.2: which one an upstream believes is a guess
+    }
     String path = request.path();
     if (path != null && !percentEscapesValid(path)) {
       return "the path has an invalid percent-escape";

@@ -3,6 +3,7 @@ package io.portcullis.gateway.pipeline;
 import io.portcullis.gateway.http.ErrorCode;
 import io.portcullis.gateway.http.FailureResponder;
 import io.portcullis.gateway.http.GatewayFailure;
+import io.portcullis.gateway.http.Ids;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
@@ -50,7 +51,11 @@ final class FailureHandler implements Handler<RoutingContext> {
     }
     // Drop whatever body the client is still sending; the answer does not depend on it.
     ctx.request().resume();
-    FailureResponder.respond(ctx.response(), failure, ex == null ? "" : ex.requestId);
+    String requestId = ex == null ? Ids.newRequestId() : ex.requestId; // refused before step 1
+    if (ex == null && !ctx.response().headWritten()) {
+      ctx.response().putHeader("X-Request-Id", requestId);
+    }
+    FailureResponder.respond(ctx.response(), failure, requestId);
   }
 
   /** Failures of steps 3–6: a client presenting bad credentials, not an infrastructure problem. */

@@ -337,6 +337,12 @@ class AdminApiTest {
     assertThat(get("/tenants").bodyAsJsonObject().getJsonArray("tenants").stream())
         .map(t -> ((JsonObject) t).getString("org"))
         .containsExactly("envtenant"); // the configured override's tenant; no "*"
+    // "why is acme refused?": its view and its revocation listing show the every-tenant cut-off
+    assertThat(get("/tenants/acme").bodyAsJsonObject().getString("sessions_revoked_before"))
+        .isEqualTo(NOW.toString());
+    assertThat(get("/revocations?org=acme").bodyAsJsonObject().getJsonArray("revocations"))
+        .hasSize(1)
+        .allSatisfy(e -> assertThat(((JsonObject) e).getBoolean("all")).isTrue());
     assertThat(audit())
         .filteredOn(e -> e.outcome().equals("success"))
         .extracting(AuditEvent::action, AuditEvent::target, AuditEvent::reason)
