@@ -343,6 +343,7 @@ public final class AdminApi {
   // ---- keys -----------------------------------------------------------------------------------
 
   private void listKeys(RoutingContext ctx) {
+    onlyParams(ctx, Set.of());
     Snapshot snapshot = state.snapshot();
     JsonArray keys = new JsonArray();
     for (KeyInfo k : keySet.keys()) {
@@ -580,6 +581,7 @@ public final class AdminApi {
   }
 
   private void listRevocations(RoutingContext ctx) {
+    onlyParams(ctx, Set.of("org", "sub", "limit"));
     String org = ctx.queryParams().get("org");
     String sub = ctx.queryParams().get("sub");
     if (org != null && !Ids.wellFormed(org)) {
@@ -631,6 +633,7 @@ public final class AdminApi {
    * without such state is not listed. {@code state=suspended|active} filters; sorted by org.
    */
   private void listTenants(RoutingContext ctx) {
+    onlyParams(ctx, Set.of("state", "limit"));
     String wanted = ctx.queryParams().get("state");
     if (wanted != null && !wanted.equals("suspended") && !wanted.equals("active")) {
       throw bad("state", "must be suspended or active");
@@ -793,6 +796,7 @@ public final class AdminApi {
    * /audit?actor=<name>} shows what that name did.
    */
   private void listAdmins(RoutingContext ctx) {
+    onlyParams(ctx, Set.of());
     JsonArray admins = new JsonArray();
     tokens.tokens().stream()
         .map(AdminTokens.Named::name)
@@ -967,17 +971,7 @@ public final class AdminApi {
   // ---- audit export ---------------------------------------------------------------------------
 
   private void exportAudit(RoutingContext ctx) {
-    // An ignored filter would export everything while the operator believes it filtered.
-    for (String name : ctx.queryParams().names()) {
-      if (!AUDIT_PARAMS.contains(name)) {
-        throw bad(
-            truncate(name, 64),
-            "unknown parameter; the audit export takes from, to, action, org, actor, format");
-      }
-      if (ctx.queryParams().getAll(name).size() > 1) {
-        throw bad(name, "given more than once; one value per filter");
-      }
-    }
+    onlyParams(ctx, AUDIT_PARAMS);
     Instant from = time(ctx, "from", Instant.EPOCH);
     Instant to = time(ctx, "to", Instant.parse("9999-12-31T23:59:59Z"));
     if (!to.isAfter(from)) {
@@ -1077,6 +1071,26 @@ public final class AdminApi {
   // ---- shared plumbing ------------------------------------------------------------------------
 
   /** Wraps a handler so that a refused call (bad input) is audited once before it fails. */
+  /**
+   * Refuses a query parameter this endpoint does not take, or one given twice: an ignored filter
+   * answers everything while the operator believes it filtered.
+   */
+  private static void onlyParams(RoutingContext ctx, Set<String> known) {
+    for (String name : ctx.queryParams().names()) {
+      if (!known.contains(name)) {
+        throw bad(
+            truncate(name, 64),
+            known.isEmpty()
+                ? "unknown parameter; this endpoint takes none"
+                : "unknown parameter; this endpoint takes "
+                    + String.join(", ", new TreeSet<>(known)));
+      }
+      if (ctx.queryParams().getAll(name).size() > 1) {
+        throw bad(name, "given more than once; one value per filter");
+      }
+    }
+  }
+
   private static boolean knownAction(String filter) {
     if (!ACTION_FILTER.matcher(filter).matches()) {
       return false;

@@ -291,6 +291,12 @@ class AdminApiTest {
     assertThat(sre.getString("name")).isEqualTo("sre");
     assertThat(sre.getString("last_call_here")).isNull(); // never called here
     assertThat(r.bodyAsString()).doesNotContain(SECRET).doesNotContain(OTHER_SECRET);
+    // listings refuse filters they would ignore, as the audit export does
+    assertBad(get("/admins?foo=1"), "foo");
+    assertBad(get("/revocations?all=true"), "all");
+    assertBad(get("/revocations?org=acme&org=globex"), "org");
+    assertBad(get("/tenants?status=suspended"), "status");
+    assertBad(get("/keys?kid=k1"), "kid");
     assertThat(audit()).extracting(AuditEvent::action).contains("admins.listed");
   }
 
