@@ -245,8 +245,12 @@ public final class RateLimitPolicies {
    * PORTCULLIS_RATE_LIMIT}; {@code null} when the default is off.
    */
   public RateLimitPolicy defaultPolicy() {
-    RateLimitPolicy runtime = overrides.get().defaultPolicy;
-    return runtime != null ? runtime : defaultPolicy;
+    return effectiveDefault(overrides.get());
+  }
+
+  /** The runtime {@code default} override of {@code o}, else {@code PORTCULLIS_RATE_LIMIT}. */
+  private RateLimitPolicy effectiveDefault(Overrides o) {
+    return o.defaultPolicy != null ? o.defaultPolicy : defaultPolicy;
   }
 
   /** Whether {@code route}'s own setting is off ({@code rate_limit: off}). */
@@ -310,10 +314,7 @@ public final class RateLimitPolicies {
     Overrides o = overrides.get();
     RateLimitPolicy routePolicy = routePolicies.get(s.route());
     // what applies when neither an override nor the route's own policy does; null means off
-    RateLimitPolicy fallback =
-        routesOff.contains(s.route())
-            ? null
-            : o.defaultPolicy != null ? o.defaultPolicy : defaultPolicy;
+    RateLimitPolicy fallback = routesOff.contains(s.route()) ? null : effectiveDefault(o);
     if (s.publicRoute()) {
       String ip = BucketKeys.canonicalIp(s.ip());
       RateLimitPolicy p = o.ip.get(ip);

@@ -58,15 +58,13 @@ public final class Binaries {
 
   /** {@code redis-server}: the machine's, else the embedded one. */
   public static Path redisServer() {
-    Optional<Source> forced = forced();
-    if (forced.isEmpty() || forced.get() == Source.SYSTEM) {
-      Optional<Path> system = Processes.onPath("redis-server");
-      if (system.isPresent() || forced.isPresent()) {
-        return system.orElseThrow(
-            () -> new IllegalStateException("no redis-server: apt-get install -y redis-server"));
-      }
-    }
-    return redisServer(Source.EMBEDDED);
+    return redisServer(
+        forced()
+            .orElseGet(
+                () ->
+                    Processes.onPath("redis-server").isPresent()
+                        ? Source.SYSTEM
+                        : Source.EMBEDDED));
   }
 
   /** {@code redis-server} from {@code source}. */
@@ -91,17 +89,9 @@ public final class Binaries {
 
   /** The directory holding {@code initdb} and {@code pg_ctl}: the machine's, else embedded. */
   public static Path postgresBin() {
-    Optional<Source> forced = forced();
-    if (forced.isEmpty() || forced.get() == Source.SYSTEM) {
-      Optional<Path> system = systemPostgresBin();
-      if (system.isPresent() || forced.isPresent()) {
-        return system.orElseThrow(
-            () ->
-                new IllegalStateException(
-                    "no PostgreSQL server binaries: apt-get install -y postgresql"));
-      }
-    }
-    return postgresBin(Source.EMBEDDED);
+    return postgresBin(
+        forced()
+            .orElseGet(() -> systemPostgresBin().isPresent() ? Source.SYSTEM : Source.EMBEDDED));
   }
 
   /** The PostgreSQL {@code bin} directory from {@code source}. */

@@ -47,8 +47,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -108,7 +110,6 @@ public final class AdminApi {
   private static final Set<String> AUDIT_PARAMS =
       Set.of("from", "to", "action", "org", "actor", "format");
   private static final Pattern SUBJECT = Pattern.compile("(org|client|sub|ip):(.+)");
-  private static final Pattern IP = Pattern.compile("[0-9A-Fa-f:.]{2,45}(/\\d{1,3})?");
 
   /** Compact JWS/JWE shapes: a token pasted into a free-text field never reaches the audit. */
   private static final Pattern TOKEN_SHAPED =
@@ -134,7 +135,7 @@ public final class AdminApi {
   private final ConfiguredLimits configuredLimits;
 
   /** Each admin name's last authenticated call on this instance (access reviews). */
-  private final Map<String, Instant> lastCall = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Instant> lastCall = new ConcurrentHashMap<>();
 
   /** Every endpoint {@link #router} registers, for the 405 answer to a known path. */
   private final List<Endpoint> endpoints = new ArrayList<>();
@@ -693,7 +694,6 @@ public final class AdminApi {
                         .put("recent_events_error", "the audit store cannot be read now")));
   }
 
-  /** A tenant's state and effective per-tenant limit, as both tenant views show it. */
   /** The cut-off entry with the later cut-off, either may be {@code null}. */
   private static StateEntry later(StateEntry a, StateEntry b) {
     if (a == null || b == null) {
@@ -702,6 +702,7 @@ public final class AdminApi {
     return a.cutoff().isBefore(b.cutoff()) ? b : a;
   }
 
+  /** A tenant's state and effective per-tenant limit, as both tenant views show it. */
   private JsonObject tenantSummary(Snapshot snapshot, String org) {
     StateEntry suspension = snapshot.entries(Kind.SUSPENSION).get(org);
     StateEntry cutoff =
@@ -821,8 +822,8 @@ public final class AdminApi {
    * sorted by subject. On-call sees why a client is throttled without reading the deployment.
    */
   private void listOverrides(RoutingContext ctx) {
-    java.util.TreeMap<String, JsonObject> bySubject = new java.util.TreeMap<>();
-    configuredOverrides().forEach((k, p) -> bySubject.put(k, configuredJson(k, p)));
+    TreeMap<String, JsonObject> bySubject = new TreeMap<>();
+    configuredLimits.overrides().forEach((k, p) -> bySubject.put(k, configuredJson(k, p)));
     state.snapshot().entries(Kind.OVERRIDE).values().stream()
         .filter(StateEntry::active)
         .forEach(e -> bySubject.put(normalized(e.key()), entryJson(e).put("source", "admin")));
@@ -837,7 +838,7 @@ public final class AdminApi {
   private void getOverride(RoutingContext ctx) {
     String subject = subject(ctx);
     StateEntry e = state.snapshot().override(subject);
-    RateLimitPolicy configured = configuredOverrides().get(normalized(subject));
+    RateLimitPolicy configured = configuredLimits.overrides().get(subject);
     AuditEvent ev =
         event(
             ctx,
@@ -853,18 +854,10 @@ public final class AdminApi {
     read(
         ctx,
         ev,
-        e != null
-            ? entryJson(e).put("source", "admin")
-            : configuredJson(normalized(subject), configured));
+        e != null ? entryJson(e).put("source", "admin") : configuredJson(subject, configured));
   }
 
-  /** {@code RL_OVERRIDES_JSON}'s entries, keyed by canonical subject. */
-  private Map<String, RateLimitPolicy> configuredOverrides() {
-    Map<String, RateLimitPolicy> out = new java.util.HashMap<>();
-    configuredLimits.overrides().forEach((k, p) -> out.put(normalized(k), p));
-    return out;
-  }
-
+  /** A stored subject in canonical form (one written before the API canonicalised them). */
   private static String normalized(String subject) {
     try {
       return RateLimitPolicies.normalizeSubject(subject);
@@ -955,8 +948,7 @@ public final class AdminApi {
     boolean ok =
         switch (m.group(1)) {
           case "org" -> Ids.wellFormed(value);
-          case "ip" -> IP.matcher(value).matches();
-          default -> IDENT.matcher(value).matches();
+          default -> IDENT.matcher(value).matches(); // an ip: address is checked by subject()
         };
     if (!ok) {
       throw bad("subject", "malformed " + m.group(1) + " id");
@@ -982,7 +974,7 @@ public final class AdminApi {
       throw bad(
           "action",
           "must be an audit action ("
-              + String.join(", ", new java.util.TreeSet<>(ACTIONS))
+              + String.join(", ", new TreeSet<>(ACTIONS))
               + ") or a family such as tenant.*");
     }
     String actor = ctx.queryParams().get("actor");
@@ -1070,7 +1062,6 @@ public final class AdminApi {
 
   // ---- shared plumbing ------------------------------------------------------------------------
 
-  /** Wraps a handler so that a refused call (bad input) is audited once before it fails. */
   /**
    * Refuses a query parameter this endpoint does not take, or one given twice: an ignored filter
    * answers everything while the operator believes it filtered.
@@ -1111,6 +1102,7 @@ public final class AdminApi {
     endpoints.add(new Endpoint(method, Pattern.compile(path.replaceAll(":[a-z]+", "[^/]+"))));
   }
 
+  /** Wraps a handler so that a refused call (bad input) is audited once before it fails. */
   private Handler<RoutingContext> call(String action, Handler<RoutingContext> handler) {
     if (!ACTIONS.contains(action)) {
       throw new IllegalStateException(action + " is missing from AdminApi.ACTIONS");

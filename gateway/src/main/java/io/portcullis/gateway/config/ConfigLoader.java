@@ -3,6 +3,7 @@ package io.portcullis.gateway.config;
 import io.portcullis.gateway.admin.AdminTokens;
 import io.portcullis.keyset.KeySetOptions;
 import io.portcullis.ratelimit.FailureMode;
+import io.portcullis.ratelimit.RateLimitPolicies;
 import io.portcullis.ratelimit.RateLimitPolicy;
 import java.io.IOException;
 import java.io.Reader;
@@ -438,7 +439,7 @@ public final class ConfigLoader {
             key + "." + subject, "subject must start with org:, client:, sub: or ip:");
       }
       try {
-        io.portcullis.ratelimit.RateLimitPolicies.normalizeSubject(subject); // ip: an address
+        RateLimitPolicies.normalizeSubject(subject); // ip: an address
       } catch (IllegalArgumentException bad) {
         throw new ConfigException(key + "." + subject, bad.getMessage());
       }

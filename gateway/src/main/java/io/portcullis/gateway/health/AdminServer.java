@@ -7,7 +7,6 @@ import io.portcullis.gateway.http.FailureResponder;
 import io.portcullis.gateway.http.GatewayFailure;
 import io.portcullis.gateway.http.Ids;
 import io.portcullis.gateway.http.InvalidRequests;
-import io.portcullis.gateway.http.RequestShape;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -89,15 +88,7 @@ public final class AdminServer {
     server =
         vertx
             .createHttpServer(new HttpServerOptions())
-            .requestHandler(
-                request -> {
-                  String problem = RequestShape.problem(request);
-                  if (problem == null) {
-                    router.handle(request);
-                  } else {
-                    invalid.refuse(request, GatewayFailure.of(ErrorCode.INVALID_REQUEST, problem));
-                  }
-                })
+            .requestHandler(invalid.guarding(router))
             .invalidRequestHandler(invalid);
     return server.listen(port, host);
   }

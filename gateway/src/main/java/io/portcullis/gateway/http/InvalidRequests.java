@@ -42,6 +42,22 @@ public final class InvalidRequests implements Handler<HttpServerRequest> {
   }
 
   /**
+   * {@code next} behind the {@link RequestShape} check: a request the router cannot take (no or two
+   * {@code Host}, a broken percent-escape) is refused 400 here instead of failing inside it. One
+   * guard for both listeners.
+   */
+  public Handler<HttpServerRequest> guarding(Handler<HttpServerRequest> next) {
+    return request -> {
+      String problem = RequestShape.problem(request);
+      if (problem == null) {
+        next.handle(request);
+      } else {
+        refuse(request, GatewayFailure.of(ErrorCode.INVALID_REQUEST, problem));
+      }
+    };
+  }
+
+  /**
    * Answers {@code failure} with the SPEC error body and a fresh {@code X-Request-Id}, then closes
    * the connection: what the client sends next on it can no longer be trusted.
    */

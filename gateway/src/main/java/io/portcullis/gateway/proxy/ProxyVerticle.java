@@ -1,10 +1,7 @@
 package io.portcullis.gateway.proxy;
 
 import io.portcullis.gateway.config.GatewayConfig;
-import io.portcullis.gateway.http.ErrorCode;
-import io.portcullis.gateway.http.GatewayFailure;
 import io.portcullis.gateway.http.InvalidRequests;
-import io.portcullis.gateway.http.RequestShape;
 import io.portcullis.gateway.pipeline.Pipeline;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -85,7 +82,7 @@ public final class ProxyVerticle extends VerticleBase {
     server =
         vertx
             .createHttpServer(serverOptions(config, tls))
-            .requestHandler(firstRequestArrived(routable(router, invalid)))
+            .requestHandler(firstRequestArrived(invalid.guarding(router)))
             .invalidRequestHandler(invalid)
             .connectionHandler(this::admit);
     // This loop's rate-limit backend connection opens before the loop takes traffic (Redis: one
@@ -137,18 +134,6 @@ public final class ProxyVerticle extends VerticleBase {
             vertx.cancelTimer(timer);
           }
         });
-  }
-
-  /** Requests the router cannot take (no Host, a broken percent-escape) are 400 before it. */
-  private static Handler<HttpServerRequest> routable(Router router, InvalidRequests invalid) {
-    return request -> {
-      String problem = RequestShape.problem(request);
-      if (problem == null) {
-        router.handle(request);
-      } else {
-        invalid.refuse(request, GatewayFailure.of(ErrorCode.INVALID_REQUEST, problem));
-      }
-    };
   }
 
   /**
